@@ -1,0 +1,108 @@
+import yargs, { type Argv } from 'yargs';
+import { commands } from './commands/index.js';
+import { createContext } from './context.js';
+import { EXIT, exitCodeFor, formatError, UsageError } from './errors.js';
+import type { GlobalOptions } from './global-options.js';
+import type { CliIo } from './io.js';
+import { defaultConfigFile, defaultDataDir } from './paths.js';
+import { cliVersion } from './version.js';
+
+function globalOptions(y: Argv, io: CliIo) {
+  return y
+    .option('config-file', {
+      type: 'string',
+      global: true,
+      describe: 'The config file',
+      defaultDescription: defaultConfigFile(io.env),
+    })
+    .option('data-dir', {
+      type: 'string',
+      global: true,
+      describe: 'Directory for runner tokens, generated config and launch state',
+      defaultDescription: defaultDataDir(io.env),
+    })
+    .option('generated-config-file', {
+      type: 'string',
+      global: true,
+      describe: 'The gitlab-runner config file to write and launch with',
+      defaultDescription: '<data-dir>/<name>.gitlab-config.toml',
+    })
+    .option('verbose', {
+      alias: 'v',
+      type: 'count',
+      global: true,
+      describe: 'More output; -vv adds debug output and stack traces',
+    })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'Only warnings and errors' })
+    .option('log-format', {
+      choices: ['text', 'json'] as const,
+      global: true,
+      describe: 'Log lines for people (text) or for log collectors (json, one object per line)',
+      defaultDescription: 'text',
+    });
+}
+
+function toGlobalOptions(args: Record<string, unknown>): GlobalOptions {
+  return {
+    configFile: args['config-file'] as string | undefined,
+    dataDir: args['data-dir'] as string | undefined,
+    generatedConfigFile: args['generated-config-file'] as string | undefined,
+    verbose: (args.verbose as number | undefined) ?? 0,
+    quiet: (args.quiet as boolean | undefined) ?? false,
+    logFormat: args['log-format'] as 'text' | 'json' | undefined,
+  };
+}
+
+/** Runs the full command line parser (yargs) and the chosen command; returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let verbose = 0;
+  const parser = globalOptions(yargs([...argv]), io)
+    .scriptName('gitlab-meta-runner')
+    .usage(
+      '$0 <command> [options]\n\nGitLab CI on HPC clusters: register runners, launch them through Slurm, run jobs in apptainer.',
+    )
+    .version(cliVersion())
+    .help()
+    .alias('h', 'help')
+    .strict()
+    .strictCommands()
+    .recommendCommands()
+    .demandCommand(1, 'Name a command; see the list above.')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .epilogue(
+      'Exit codes: 0 success, 1 failure at run time, 2 wrong command line or config.\nDocumentation: https://github.com/gitlab-meta-runner/gitlab-meta-runner/tree/main/docs',
+    );
+
+  for (const spec of commands) {
+    parser.command({
+      command: spec.command,
+      describe: spec.describe,
+      builder: (y: Argv) => {
+        const built = spec.builder ? spec.builder(y) : y;
+        for (const [cmd, description] of spec.examples ?? []) built.example(cmd, description);
+        return built;
+      },
+      handler: async (args: Record<string, unknown>) => {
+        const options = toGlobalOptions(args);
+        verbose = options.verbose;
+        const context = createContext(options, io);
+        const handler = await spec.load();
+        exitCode = (await handler(context, args)) ?? EXIT.ok;
+      },
+    });
+  }
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    io.stderr.write(formatError(error, verbose >= 2));
+    if (error instanceof UsageError) io.stderr.write('Run "gitlab-meta-runner --help" for usage.\n');
+    return exitCodeFor(error);
+  }
+  return exitCode;
+}

@@ -1,0 +1,11 @@
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  levelFromFlags,
+  silentLogger,
+  useColor,
+} from './logger.js';

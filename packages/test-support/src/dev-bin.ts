@@ -1,0 +1,30 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageDir, sourceNodeArgs } from './paths.js';
+
+const bins = {
+  'gitlab-meta-runner': ['cli', 'src/bin.ts'],
+  'mr-apptainer-executor': ['apptainer-executor', 'src/bin.ts'],
+} as const;
+
+export type BinName = keyof typeof bins;
+
+/** Path of a package's bin source file. */
+export function binSource(name: BinName): string {
+  const [pkg, file] = bins[name];
+  return join(packageDir(pkg), file);
+}
+
+/**
+ * Writes an executable shell wrapper `<dir>/<name>` that runs the bin from its TypeScript sources, so that
+ * other programs (gitlab-runner stand-ins, sbatch) can execute it like the installed command.
+ * `GITLAB_META_RUNNER_THIS` makes `$THIS` point at the wrapper.
+ */
+export function writeDevBin(dir: string, name: BinName): string {
+  const path = join(dir, name);
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const args = [process.execPath, ...sourceNodeArgs, binSource(name)].map(quote).join(' ');
+  writeFileSync(path, `#!/bin/sh\nGITLAB_META_RUNNER_THIS=${quote(path)} exec ${args} "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}

@@ -1,0 +1,4 @@
+export { type BinName, binSource, writeDevBin } from './dev-bin.js';
+export { packageDir, repoRoot, sourceNodeArgs, tsxLoader } from './paths.js';
+export { type BinProcess, type RunBinOptions, runBin, runCli } from './run-bin.js';
+export { makeTempDir, removeTempDirs } from './temp-dir.js';

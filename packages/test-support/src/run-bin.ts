@@ -1,0 +1,45 @@
+import { execa, type ResultPromise } from 'execa';
+import { binSource, type BinName } from './dev-bin.js';
+import { sourceNodeArgs } from './paths.js';
+
+export interface RunBinOptions {
+  env?: Record<string, string | undefined>;
+  /** Start from an empty environment plus `env` (PATH and HOME are kept). Default true. */
+  cleanEnv?: boolean;
+  cwd?: string;
+  input?: string;
+  timeout?: number;
+}
+
+/** A running bin: a child process that resolves to its result, with string output. */
+export type BinProcess = ResultPromise<{
+  reject: false;
+  stripFinalNewline: false;
+  extendEnv: false;
+  timeout: number;
+}>;
+
+/**
+ * Starts a bin from its sources as a real process, the way a user runs it. Resolves (never rejects) with
+ * `exitCode`, `stdout`, `stderr` once it ends; the returned promise is also the child process.
+ */
+export function runBin(name: BinName, args: readonly string[], options: RunBinOptions = {}): BinProcess {
+  const base =
+    options.cleanEnv === false
+      ? process.env
+      : { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TMPDIR: process.env.TMPDIR };
+  return execa(process.execPath, [...sourceNodeArgs, binSource(name), ...args], {
+    env: { ...base, ...options.env },
+    extendEnv: false,
+    cwd: options.cwd,
+    input: options.input,
+    timeout: options.timeout ?? 60_000,
+    reject: false,
+    stripFinalNewline: false,
+  });
+}
+
+/** `runBin('gitlab-meta-runner', args, options)`. */
+export function runCli(args: readonly string[], options: RunBinOptions = {}) {
+  return runBin('gitlab-meta-runner', args, options);
+}
