@@ -1,0 +1,24 @@
+import { homedir } from 'node:os';
+import { configWarnings, generatedConfigPath, instantiateAll, loadConfig } from '@mr/runner-config';
+import type { CommandResult } from '../commands/command.js';
+import type { CommandContext } from '../io.js';
+
+/**
+ * Parses and validates the config, then instantiates [runner], [executor] and [launch] for every instance.
+ * Problems are thrown as one ConfigError listing all of them (the CLI prints them and exits 2).
+ */
+export async function checkConfigHandler(context: CommandContext): Promise<CommandResult> {
+  const config = await loadConfig(context.configFile, { env: context.env });
+  const configPath = generatedConfigPath(context.dataDir, config.name, context.generatedConfigFile);
+  const home = context.env.HOME || homedir();
+  instantiateAll(config, { thisPath: context.thisPath, env: context.env, home, configPath });
+  for (const warning of configWarnings(config)) context.logger.warn(warning);
+  const names = Object.keys(config.runners);
+  const sections = config.launch ? '[runner], [executor] and [launch]' : '[runner] and [executor]';
+  context.stdout.write(
+    `OK: ${context.configFile}: ${names.length} runner instance${names.length === 1 ? '' : 's'}${
+      names.length > 0 ? ` (${names.join(', ')}); ${sections} instantiated for each` : ''
+    }\n`,
+  );
+  return 0;
+}

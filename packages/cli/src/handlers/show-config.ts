@@ -1,0 +1,77 @@
+import { homedir } from 'node:os';
+import { useColor } from '@mr/logger';
+import {
+  generatedConfigPath,
+  highlightToml,
+  instantiateAll,
+  loadConfig,
+  REDACTED,
+  readTokens,
+  redactConfig,
+  redactText,
+  stringifyToml,
+  type TokensFile,
+  tokensFilePath,
+} from '@mr/runner-config';
+import type { CommandResult } from '../commands/command.js';
+import type { CommandContext } from '../io.js';
+
+/**
+ * Prints the parsed config (defaults filled in, durations in seconds, sizes in bytes) and, per instance,
+ * its registration (from the tokens file, token redacted) and its instantiated sections. The management
+ * token and runner tokens never appear, even where a template copied them.
+ */
+export async function showConfigHandler(
+  context: CommandContext,
+  args: Record<string, unknown>,
+): Promise<CommandResult> {
+  const config = await loadConfig(context.configFile, { env: context.env });
+  const configPath = generatedConfigPath(context.dataDir, config.name, context.generatedConfigFile);
+  const tokensFile = tokensFilePath(context.dataDir, config.name);
+  const home = context.env.HOME || homedir();
+  const instances = instantiateAll(config, {
+    thisPath: context.thisPath,
+    env: context.env,
+    home,
+    configPath,
+  });
+  let tokens: TokensFile = {};
+  try {
+    tokens = await readTokens(tokensFile);
+  } catch (error) {
+    context.logger.warn(`registrations not shown: ${(error as Error).message}`);
+  }
+  const secrets = [config.management_token, ...Object.values(tokens).map((t) => t.token)];
+  const perInstance = Object.fromEntries(
+    Object.entries(instances).map(([name, sections]) => {
+      const token = Object.hasOwn(tokens, name) ? tokens[name] : undefined;
+      const registration = token && { ...token, token: REDACTED };
+      return [name, { ...(registration ? { registration } : {}), ...sections }];
+    }),
+  );
+
+  if (args.json) {
+    const document = {
+      file: context.configFile,
+      generated_config_file: configPath,
+      tokens_file: tokensFile,
+      config: redactConfig(config),
+      instances: perInstance,
+    };
+    context.stdout.write(`${redactText(JSON.stringify(document, null, 2), secrets)}\n`);
+    return 0;
+  }
+  const text = [
+    stringifyToml(redactConfig(config) as unknown as Record<string, unknown>, [
+      `The config file ${context.configFile} as gitlab-meta-runner understands it:`,
+      'defaults filled in, durations in seconds, sizes in bytes, secrets redacted.',
+    ]),
+    stringifyToml({ instances: perInstance }, [
+      'Per runner instance: its registration (from the tokens file) and the instantiated sections,',
+      `with $CONFIG = ${configPath} and $NUM_JOBS = [launch] group_size.`,
+    ]),
+  ].join('\n');
+  const safe = redactText(text, secrets);
+  context.stdout.write(useColor(context.stdout, context.env) ? highlightToml(safe) : safe);
+  return 0;
+}

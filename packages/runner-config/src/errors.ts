@@ -1,0 +1,132 @@
+/** Stable codes of the errors this package throws. */
+export type RunnerConfigErrorCode =
+  | ConfigErrorCode
+  | TokensFileErrorCode
+  | 'MR_WRITE_FAILED'
+  | 'MR_WRITE_EXISTS';
+
+export type ConfigErrorCode =
+  | 'MR_CONFIG_NOT_FOUND'
+  | 'MR_CONFIG_UNREADABLE'
+  | 'MR_CONFIG_EMPTY'
+  | 'MR_CONFIG_SYNTAX'
+  | 'MR_CONFIG_INVALID'
+  | 'MR_CONFIG_TEMPLATE'
+  | 'MR_CONFIG_NO_LAUNCH'
+  | 'MR_CONFIG_UNKNOWN_INSTANCE'
+  | 'MR_CONFIG_EXISTS';
+
+export type TokensFileErrorCode = 'MR_TOKENS_UNREADABLE' | 'MR_TOKENS_SYNTAX' | 'MR_TOKENS_INVALID';
+
+export interface RunnerConfigErrorOptions {
+  hint?: string | undefined;
+  details?: string[] | undefined;
+  cause?: unknown;
+}
+
+/** Base class of every error of `@mr/runner-config`: a stable `code`, a message for people, a hint, detail lines. */
+export class RunnerConfigError extends Error {
+  override name = 'RunnerConfigError';
+  readonly code: RunnerConfigErrorCode;
+  readonly hint: string | undefined;
+  readonly details: string[];
+
+  constructor(code: RunnerConfigErrorCode, message: string, options: RunnerConfigErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}
+
+/** One problem of a config file: where (`path`, as written in TOML), and what is wrong. */
+export interface ConfigProblem {
+  /** Key path such as `runners.gpu.tags[1]` or `poll.interval`; `""` for the whole file. */
+  path: string;
+  /** The whole line as printed: `poll.interval: expected a duration greater than 0, found integer 0`. */
+  message: string;
+  /** What the key should hold, in words (`a duration greater than 0`). */
+  expected?: string;
+  /** What the file holds, in words (`integer 0`, `nothing: the key is missing`); never a secret. */
+  found?: string;
+  /** The line in the file, when known. */
+  line?: number;
+  /** The closest valid key, for unknown keys. */
+  suggestion?: string;
+  /** Template problems: the section (`runner`, `executor`, `launch`), the instance and the variable. */
+  section?: string;
+  instance?: string;
+  variable?: string;
+}
+
+export interface ConfigErrorOptions extends RunnerConfigErrorOptions {
+  file?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+  problems?: ConfigProblem[] | undefined;
+}
+
+/**
+ * A config file that cannot be used: missing, unreadable, empty, not TOML, not valid, or a template that
+ * cannot be instantiated. `details` lists every problem of the file (one line each); `problems` has them
+ * as data. Messages never contain the management token or runner tokens.
+ */
+export class ConfigError extends RunnerConfigError {
+  override name = 'ConfigError';
+  declare readonly code: ConfigErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly problems: ConfigProblem[];
+
+  constructor(code: ConfigErrorCode, message: string, options: ConfigErrorOptions = {}) {
+    const problems = options.problems ?? [];
+    super(code, message, { ...options, details: options.details ?? problems.map((p) => p.message) });
+    this.file = options.file;
+    this.line = options.line;
+    this.column = options.column;
+    this.problems = problems;
+  }
+
+  /** Template errors: the section of the first problem (`runner`, `executor`, `launch`). */
+  get section(): string | undefined {
+    return this.problems.find((p) => p.section)?.section;
+  }
+
+  /** Template errors: the key path of the first problem. */
+  get keyPath(): string | undefined {
+    return this.problems[0]?.path;
+  }
+
+  /** Template errors: the runner instance of the first problem. */
+  get instance(): string | undefined {
+    return this.problems.find((p) => p.instance)?.instance;
+  }
+
+  /** Template errors: the first undefined variable. */
+  get variable(): string | undefined {
+    return this.problems.find((p) => p.variable)?.variable;
+  }
+}
+
+/** A tokens file (`<data-dir>/<name>.tokens`) that cannot be read. Never contains a token. */
+export class TokensFileError extends RunnerConfigError {
+  override name = 'TokensFileError';
+  declare readonly code: TokensFileErrorCode;
+  readonly file: string;
+
+  constructor(
+    code: TokensFileErrorCode,
+    file: string,
+    message: string,
+    options: RunnerConfigErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.file = file;
+  }
+}
+
+/** `n problem(s)`. */
+export function countProblems(n: number): string {
+  return `${n} problem${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,62 @@
+export { type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js';
+export { generatedConfigPath, statePath, tokensFilePath } from './data-files.js';
+export {
+  ConfigError,
+  type ConfigErrorCode,
+  type ConfigErrorOptions,
+  type ConfigProblem,
+  RunnerConfigError,
+  type RunnerConfigErrorCode,
+  type RunnerConfigErrorOptions,
+  TokensFileError,
+  type TokensFileErrorCode,
+} from './errors.js';
+export { exampleConfig } from './example.js';
+export {
+  type GeneratedConfig,
+  generateConfig,
+  renderGeneratedConfig,
+  type WarningLogger,
+  writeGeneratedConfig,
+} from './generated-config.js';
+export { highlightToml } from './highlight.js';
+export { gitlabBaseUrl, isGitlabHostname } from './hostname.js';
+export {
+  type InstanceContext,
+  type InstantiatedCustom,
+  type InstantiatedExecutor,
+  type InstantiatedInstance,
+  type InstantiatedLaunch,
+  type InstantiatedRunner,
+  instantiateAll,
+  instantiateExecutor,
+  instantiateLaunch,
+  instantiateRunner,
+  type LaunchContext,
+} from './instantiate.js';
+export { configJsonSchema } from './json-schema.js';
+export { type Env, loadConfig, type ParseConfigOptions, parseConfig, parseTomlText } from './parse.js';
+export { REDACTED, redactConfig, redactText, redactTokens } from './redact.js';
+export { configReferenceMarkdown } from './reference.js';
+export {
+  type BatchSystem,
+  type Config,
+  type ConfigInput,
+  type CustomExecutorSection,
+  configDocs,
+  configSchema,
+  type ExecutorSection,
+  type Expansion,
+  type KeyDoc,
+  type LaunchSection,
+  PULL_POLICIES,
+  type PollSection,
+  type PullPolicy,
+  type RunnerInstance,
+  type RunnerSection,
+} from './schema.js';
+export { configKeys, type SchemaKey } from './schema-keys.js';
+export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
+export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';
+export { formatDuration, parseDuration, parseSize } from './units.js';
+export { configWarnings, EXAMPLE_TOKEN } from './warnings.js';

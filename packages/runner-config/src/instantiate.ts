@@ -1,0 +1,354 @@
+import { basename } from 'node:path';
+import { scopes, tryExpand, type VariableLookup } from '@mr/template';
+import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
+import type { BatchSystem, Config, PullPolicy } from './schema.js';
+import { closest } from './suggest.js';
+
+/** What instantiation needs to know about the running program and its environment. */
+export interface InstanceContext {
+  /** Absolute path of the running `gitlab-meta-runner`, something gitlab-runner can execute: `$THIS`. */
+  thisPath: string;
+  /** The environment: the last place variables are looked up. */
+  env: Record<string, string | undefined>;
+  /** The home directory a leading `~` stands for. */
+  home: string;
+}
+
+/** For `[launch]`: also the generated gitlab-runner config file (`$CONFIG`) and the jobs of this launch (`$NUM_JOBS`). */
+export interface LaunchContext extends InstanceContext {
+  configPath: string;
+  numJobs: number;
+}
+
+/** `[runner.custom]` for one instance. */
+export interface InstantiatedCustom {
+  config_exec: string;
+  config_args: string[];
+  prepare_exec: string;
+  prepare_args: string[];
+  run_exec: string;
+  run_args: string[];
+  cleanup_exec: string;
+  cleanup_args: string[];
+}
+
+/** `[runner]` for one instance: its entry in the generated gitlab-runner config (without url, id and token). */
+export interface InstantiatedRunner {
+  name: string;
+  builds_dir: string;
+  cache_dir: string;
+  output_limit?: number | undefined;
+  environment: string[];
+  executor: 'custom' | 'shell';
+  /** Present when `executor` is `custom`. */
+  custom?: InstantiatedCustom | undefined;
+}
+
+/** `[executor]` for one instance: the settings of the apptainer executor. Durations in seconds, sizes in bytes. */
+export interface InstantiatedExecutor {
+  /** `[executor].builds_dir`, else `[runner].builds_dir`. */
+  builds_dir: string;
+  /** `[runner].cache_dir`. */
+  cache_dir: string;
+  image_dir?: string | undefined;
+  image_cache_dir?: string | undefined;
+  image_tmp_dir?: string | undefined;
+  pull_policy: PullPolicy;
+  apptainer_executable: string;
+  gpu_amd: boolean;
+  gpu_nvidia: boolean;
+  mount: string[];
+  /** Expanded, or as written when it names a variable that exists only when the job runs. */
+  description?: string | undefined;
+  default_image?: string | undefined;
+  allowed_images?: string[] | undefined;
+  allowed_pull_policies?: PullPolicy[] | undefined;
+  predefined_stages: 'host' | 'image';
+  pass_env: string[];
+  exec_args: string[];
+  image_max_size?: number | undefined;
+  image_max_age?: number | undefined;
+  kill_timeout: number;
+}
+
+/** `[launch]` for one instance and one launch. Durations in seconds. */
+export interface InstantiatedLaunch {
+  executable: string;
+  args: string[];
+  workdir?: string | undefined;
+  stdin?: string | undefined;
+  timeout?: number | undefined;
+  group_size: number;
+  /** `auto` resolved: `slurm` when the executable's file name is `sbatch`. */
+  batch_system: Exclude<BatchSystem, 'auto'>;
+  status_command?: string[] | undefined;
+  cancel_stale: boolean;
+  pickup_timeout: number;
+  max_in_flight?: number | undefined;
+  concurrency: number;
+  failure_backoff: number;
+}
+
+const TEMPLATE_HINT =
+  'define the variable in [runners.<instance>.config_variables] or in the environment; write $$ for a literal $';
+
+/** Expands the templates of one section for one instance, collecting every problem. */
+class SectionExpander {
+  readonly problems: ConfigProblem[] = [];
+  private readonly lookup: VariableLookup;
+
+  constructor(
+    private readonly section: 'runner' | 'executor' | 'launch',
+    private readonly instance: string,
+    special: Record<string, string>,
+    variables: Record<string, string>,
+    private readonly ctx: InstanceContext,
+  ) {
+    this.lookup = scopes(special, variables, ctx.env);
+  }
+
+  private problem(key: string, message: string, variable?: string) {
+    const path = `${this.section}.${key}`;
+    this.problems.push({
+      path,
+      message: `${path} (instance ${JSON.stringify(this.instance)}): ${message}`,
+      section: this.section,
+      instance: this.instance,
+      ...(variable === undefined ? {} : { variable }),
+    });
+  }
+
+  /** Expands one value; `jobTime`: undefined variables are not a problem, the value stays as written. */
+  string(key: string, template: string, jobTime = false): string {
+    const result = tryExpand(template, this.lookup, { home: this.ctx.home });
+    if (result.ok) return result.value;
+    if (jobTime && result.problems.every((p) => p.code === 'MR_TEMPLATE_UNDEFINED_VARIABLE')) return template;
+    for (const p of result.problems) this.problem(key, p.message, p.variable);
+    return template;
+  }
+
+  optional(key: string, template: string | undefined): string | undefined {
+    return template === undefined ? undefined : this.string(key, template);
+  }
+
+  strings(key: string, templates: readonly string[]): string[] {
+    return templates.map((t, i) => this.string(`${key}[${i}]`, t));
+  }
+
+  boolean(key: string, value: boolean | string): boolean {
+    if (typeof value === 'boolean') return value;
+    const expanded = this.string(key, value);
+    const normalized = expanded.trim().toLowerCase();
+    if (normalized === 'true') return true;
+    if (normalized === 'false') return false;
+    if (expanded !== value || !value.includes('$')) {
+      this.problem(key, `expands to ${JSON.stringify(expanded)}; expected "true" or "false"`);
+    }
+    return false;
+  }
+
+  /** Returns `value`, or throws one ConfigError (MR_CONFIG_TEMPLATE) with every problem. */
+  done<T>(value: T): T {
+    if (this.problems.length === 0) return value;
+    throw new ConfigError(
+      'MR_CONFIG_TEMPLATE',
+      `cannot instantiate [${this.section}] for runner instance ${JSON.stringify(this.instance)} (${countProblems(this.problems.length)})`,
+      { problems: this.problems, hint: this.problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
+    );
+  }
+}
+
+function instanceOf(config: Config, instance: string) {
+  const runner = Object.hasOwn(config.runners, instance) ? config.runners[instance] : undefined;
+  if (runner) return runner;
+  const names = Object.keys(config.runners);
+  const suggestion = closest(instance, names);
+  throw new ConfigError(
+    'MR_CONFIG_UNKNOWN_INSTANCE',
+    `no runner instance ${JSON.stringify(instance)} in the config`,
+    {
+      hint: suggestion
+        ? `did you mean "${suggestion}"?`
+        : names.length > 0
+          ? `the instances are: ${names.join(', ')}`
+          : 'the config defines no [runners.<instance>]',
+    },
+  );
+}
+
+/** `[runner]` instantiated for one instance. Variables: NAME, THIS, then config_variables, then the environment. */
+export function instantiateRunner(
+  config: Config,
+  instance: string,
+  ctx: InstanceContext,
+): InstantiatedRunner {
+  const variables = instanceOf(config, instance).config_variables;
+  const x = new SectionExpander('runner', instance, { NAME: instance, THIS: ctx.thisPath }, variables, ctx);
+  const { runner } = config;
+  const custom = runner.custom;
+  return x.done({
+    name: instance,
+    builds_dir: x.string('builds_dir', runner.builds_dir),
+    cache_dir: x.string('cache_dir', runner.cache_dir),
+    ...(runner.output_limit === undefined ? {} : { output_limit: runner.output_limit }),
+    environment: x.strings('environment', runner.environment),
+    executor: runner.executor,
+    ...(runner.executor === 'custom'
+      ? {
+          custom: {
+            config_exec: x.string('custom.config_exec', custom.config_exec),
+            config_args: x.strings('custom.config_args', custom.config_args),
+            prepare_exec: x.string('custom.prepare_exec', custom.prepare_exec),
+            prepare_args: x.strings('custom.prepare_args', custom.prepare_args),
+            run_exec: x.string('custom.run_exec', custom.run_exec),
+            run_args: x.strings('custom.run_args', custom.run_args),
+            cleanup_exec: x.string('custom.cleanup_exec', custom.cleanup_exec),
+            cleanup_args: x.strings('custom.cleanup_args', custom.cleanup_args),
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * `[executor]` instantiated for one instance. `builds_dir` falls back to `[runner].builds_dir`, `cache_dir`
+ * comes from `[runner]`. `description` stays as written while it names a variable that is not defined (one
+ * that exists only when the job runs, such as `$SLURM_JOB_ID`).
+ */
+export function instantiateExecutor(
+  config: Config,
+  instance: string,
+  ctx: InstanceContext,
+): InstantiatedExecutor {
+  const variables = instanceOf(config, instance).config_variables;
+  const x = new SectionExpander('executor', instance, { NAME: instance, THIS: ctx.thisPath }, variables, ctx);
+  const e = config.executor;
+  const buildsDir =
+    e.builds_dir === undefined
+      ? x.string('builds_dir', config.runner.builds_dir)
+      : x.string('builds_dir', e.builds_dir);
+  const result: InstantiatedExecutor = {
+    builds_dir: buildsDir,
+    cache_dir: x.string('cache_dir', config.runner.cache_dir),
+    image_dir: x.optional('image_dir', e.image_dir),
+    image_cache_dir: x.optional('image_cache_dir', e.image_cache_dir),
+    image_tmp_dir: x.optional('image_tmp_dir', e.image_tmp_dir),
+    pull_policy: e.pull_policy,
+    apptainer_executable: x.string('apptainer_executable', e.apptainer_executable),
+    gpu_amd: x.boolean('gpu_amd', e.gpu_amd),
+    gpu_nvidia: x.boolean('gpu_nvidia', e.gpu_nvidia),
+    mount: x.strings('mount', e.mount),
+    description: e.description === undefined ? undefined : x.string('description', e.description, true),
+    default_image: e.default_image,
+    allowed_images: e.allowed_images,
+    allowed_pull_policies: e.allowed_pull_policies,
+    predefined_stages: e.predefined_stages,
+    pass_env: e.pass_env,
+    exec_args: x.strings('exec_args', e.exec_args),
+    image_max_size: e.image_max_size,
+    image_max_age: e.image_max_age,
+    kill_timeout: e.kill_timeout,
+  };
+  return x.done(dropUndefined(result));
+}
+
+/**
+ * `[launch]` instantiated for one instance and one launch of `numJobs` jobs. Variables: NAME, THIS, CONFIG,
+ * NUM_JOBS, then config_variables, then the environment. Throws MR_CONFIG_NO_LAUNCH without a `[launch]`.
+ */
+export function instantiateLaunch(config: Config, instance: string, ctx: LaunchContext): InstantiatedLaunch {
+  const variables = instanceOf(config, instance).config_variables;
+  const launch = config.launch;
+  if (!launch) {
+    throw new ConfigError(
+      'MR_CONFIG_NO_LAUNCH',
+      'the config has no [launch] section, so nothing can be launched',
+      {
+        hint: 'add a [launch] section; gitlab-meta-runner show-example-config shows one for Slurm',
+      },
+    );
+  }
+  const special = {
+    NAME: instance,
+    THIS: ctx.thisPath,
+    CONFIG: ctx.configPath,
+    NUM_JOBS: String(ctx.numJobs),
+  };
+  const x = new SectionExpander('launch', instance, special, variables, ctx);
+  const executable = x.string('executable', launch.executable);
+  const result: InstantiatedLaunch = {
+    executable,
+    args: x.strings('args', launch.args),
+    workdir: x.optional('workdir', launch.workdir),
+    stdin: x.optional('stdin', launch.stdin),
+    timeout: launch.timeout,
+    group_size: launch.group_size,
+    batch_system:
+      launch.batch_system === 'auto'
+        ? basename(executable) === 'sbatch'
+          ? 'slurm'
+          : 'generic'
+        : launch.batch_system,
+    status_command: launch.status_command && x.strings('status_command', launch.status_command),
+    cancel_stale: launch.cancel_stale,
+    pickup_timeout: launch.pickup_timeout,
+    max_in_flight: launch.max_in_flight,
+    concurrency: launch.concurrency,
+    failure_backoff: launch.failure_backoff,
+  };
+  return x.done(dropUndefined(result));
+}
+
+/** All three sections of one instance; `launch` is absent when the config has no `[launch]`. */
+export interface InstantiatedInstance {
+  runner: InstantiatedRunner;
+  executor: InstantiatedExecutor;
+  launch?: InstantiatedLaunch | undefined;
+}
+
+/**
+ * Instantiates `[runner]`, `[executor]` and `[launch]` (with `$NUM_JOBS` = `group_size`) for every instance,
+ * as check-config and show-config do. Throws one ConfigError (MR_CONFIG_TEMPLATE) with every problem of
+ * every instance.
+ */
+export function instantiateAll(
+  config: Config,
+  ctx: InstanceContext & { configPath: string },
+): Record<string, InstantiatedInstance> {
+  const out: Record<string, InstantiatedInstance> = {};
+  const problems: ConfigProblem[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (error) {
+      if (error instanceof ConfigError && error.code === 'MR_CONFIG_TEMPLATE') {
+        problems.push(...error.problems);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  for (const instance of Object.keys(config.runners)) {
+    const runner = attempt(() => instantiateRunner(config, instance, ctx));
+    const executor = attempt(() => instantiateExecutor(config, instance, ctx));
+    const launch = config.launch
+      ? attempt(() => instantiateLaunch(config, instance, { ...ctx, numJobs: config.launch!.group_size }))
+      : undefined;
+    if (runner && executor) out[instance] = { runner, executor, ...(launch ? { launch } : {}) };
+  }
+  if (problems.length > 0) {
+    const instances = [...new Set(problems.map((p) => p.instance))];
+    throw new ConfigError(
+      'MR_CONFIG_TEMPLATE',
+      `cannot instantiate the templates for runner instance${instances.length === 1 ? '' : 's'} ${instances
+        .map((i) => JSON.stringify(i))
+        .join(', ')} (${countProblems(problems.length)})`,
+      { problems, hint: problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
+    );
+  }
+  return out;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

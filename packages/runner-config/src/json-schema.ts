@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { configDocs, configSchema } from './schema.js';
+
+/**
+ * A JSON Schema (draft 2020-12) of the config file as written (before defaults), with every key's
+ * description, for editors such as VS Code with a TOML extension (taplo, Even Better TOML).
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const doc = configDocs.get(ctx.zodSchema as unknown as z.ZodType);
+      if (doc) ctx.jsonSchema.description = doc.description;
+    },
+  }) as Record<string, unknown>;
+}
