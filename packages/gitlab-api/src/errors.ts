@@ -1,0 +1,132 @@
+export interface GitLabErrorOptions {
+  code: string;
+  hint?: string | undefined;
+  details?: string[] | undefined;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by the client. `code` is stable (`MR_GITLAB_...`); messages, details,
+ * hints and causes never contain a token: they are redacted before the error is built.
+ */
+export class GitLabError extends Error {
+  override name = 'GitLabError';
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly details: string[] | undefined;
+
+  constructor(message: string, options: GitLabErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+}
+
+/** Where a request went: method and path below the origin (query included, never a token). */
+export interface RequestTarget {
+  method: string;
+  path: string;
+}
+
+/** GitLab answered with a status that is not a success (after any retries). Code `MR_GITLAB_HTTP_<status>`. */
+export class GitLabHttpError extends GitLabError {
+  override name = 'GitLabHttpError';
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  /** GitLab's own error text (`message` or `error` of the body), redacted and shortened. */
+  readonly gitlabMessage: string | undefined;
+  /** Attempts made, retries included. */
+  readonly attempts: number;
+
+  constructor(
+    message: string,
+    options: Omit<GitLabErrorOptions, 'code'> &
+      RequestTarget & { status: number; gitlabMessage?: string | undefined; attempts: number },
+  ) {
+    super(message, { ...options, code: `MR_GITLAB_HTTP_${options.status}` });
+    this.status = options.status;
+    this.method = options.method;
+    this.path = options.path;
+    this.gitlabMessage = options.gitlabMessage;
+    this.attempts = options.attempts;
+  }
+}
+
+/** The connection failed (refused, reset, DNS, TLS). Code `MR_GITLAB_NETWORK`. */
+export class GitLabNetworkError extends GitLabError {
+  override name = 'GitLabNetworkError';
+  readonly method: string;
+  readonly path: string;
+  /** The system or undici error code, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
+  readonly errorCode: string | undefined;
+  readonly attempts: number;
+
+  constructor(
+    message: string,
+    options: Omit<GitLabErrorOptions, 'code'> &
+      RequestTarget & { errorCode?: string | undefined; attempts: number },
+  ) {
+    super(message, { ...options, code: 'MR_GITLAB_NETWORK' });
+    this.method = options.method;
+    this.path = options.path;
+    this.errorCode = options.errorCode;
+    this.attempts = options.attempts;
+  }
+}
+
+/** No complete answer within the per-request timeout. Code `MR_GITLAB_TIMEOUT`. */
+export class GitLabTimeoutError extends GitLabError {
+  override name = 'GitLabTimeoutError';
+  readonly method: string;
+  readonly path: string;
+  readonly timeoutMs: number;
+
+  constructor(
+    message: string,
+    options: Omit<GitLabErrorOptions, 'code'> & RequestTarget & { timeoutMs: number },
+  ) {
+    super(message, { ...options, code: 'MR_GITLAB_TIMEOUT' });
+    this.method = options.method;
+    this.path = options.path;
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** GitLab's answer does not have the shape the client needs. Code `MR_GITLAB_BAD_RESPONSE`. */
+export class GitLabResponseError extends GitLabError {
+  override name = 'GitLabResponseError';
+  readonly method: string;
+  readonly path: string;
+  /** The offending fields as paths, e.g. `[3].tag_list`. */
+  readonly fields: string[];
+
+  constructor(
+    message: string,
+    options: Omit<GitLabErrorOptions, 'code'> & RequestTarget & { fields: string[] },
+  ) {
+    super(message, { ...options, code: 'MR_GITLAB_BAD_RESPONSE' });
+    this.method = options.method;
+    this.path = options.path;
+    this.fields = options.fields;
+  }
+}
+
+/** The caller's AbortSignal fired. Code `MR_GITLAB_ABORTED`. */
+export class GitLabAbortError extends GitLabError {
+  override name = 'GitLabAbortError';
+  readonly method: string;
+  readonly path: string;
+
+  constructor(message: string, options: Omit<GitLabErrorOptions, 'code'> & RequestTarget) {
+    super(message, { ...options, code: 'MR_GITLAB_ABORTED' });
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+/** True for a {@link GitLabHttpError} with status 404 (the project, job or runner does not exist). */
+export function isNotFound(error: unknown): error is GitLabHttpError {
+  return error instanceof GitLabHttpError && error.status === 404;
+}

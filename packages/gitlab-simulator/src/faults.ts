@@ -1,0 +1,94 @@
+/** Endpoints the simulator serves, named like GitLab's documentation names them (below `/api/v4`). */
+export const endpoints = [
+  'GET /projects/:id',
+  'GET /projects/:id/jobs',
+  'GET /projects/:id/jobs/:job_id',
+  'POST /user/runners',
+  'GET /runners/:id',
+  'PUT /runners/:id',
+  'DELETE /runners/:id',
+  'POST /runners/verify',
+  'POST /runners/:id/reset_authentication_token',
+  'POST /jobs/request',
+  'PUT /jobs/:id',
+  'PATCH /jobs/:id/trace',
+] as const;
+
+export type Endpoint = (typeof endpoints)[number];
+
+/** Any request the simulator does not know; GitLab answers 404. */
+export type EndpointOrUnknown = Endpoint | 'unknown';
+
+/**
+ * A fault: which requests it hits and what happens to them. Each rule counts the requests that match it;
+ * it applies to matches number `nth` to `nth + times - 1`. When several rules apply, the first one added
+ * decides; all of them count the request.
+ */
+export interface FaultRule {
+  /** An endpoint name (`'POST /user/runners'`), or `'*'` for every request. Default `'*'`. */
+  endpoint?: EndpointOrUnknown | '*';
+  /** Further narrowing: the request path below the origin (query included) contains this or matches it. */
+  path?: string | RegExp;
+  /** The first matching request hit (1 = the next one). Default 1. */
+  nth?: number;
+  /** How many matching requests in a row are hit. Default 1; `Infinity` for all of them. */
+  times?: number;
+  /** Answer with this status instead of the real handler (body default `{"message": "<status> ..."}`). */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Answer 429 Too Many Requests; with `retryAfter` (seconds) and/or `rateLimitReset` (seconds from now). */
+  rateLimit?: { retryAfter?: number | string; rateLimitReset?: number } | true;
+  /** Wait this long first, then answer (normally, or as `status`/`drop` say). */
+  delayMs?: number;
+  /** Close the connection without an answer (a connection reset for the client). */
+  drop?: boolean;
+  /** Never answer; the request stays open until the client gives up or the simulator closes. */
+  hang?: boolean;
+}
+
+/** A rule in force: how many requests it has hit so far; `remove()` ends it. */
+export interface FaultHandle {
+  readonly rule: Readonly<FaultRule>;
+  /** Requests the fault was applied to. */
+  readonly hits: number;
+  /** Requests that matched the rule (hit or not). */
+  readonly matched: number;
+  remove(): void;
+}
+
+export interface ActiveFault {
+  rule: FaultRule;
+  hits: number;
+  matched: number;
+  removed: boolean;
+}
+
+/** Whether a rule matches a request (before counting). */
+export function faultMatches(rule: FaultRule, endpoint: EndpointOrUnknown, path: string): boolean {
+  if (rule.endpoint !== undefined && rule.endpoint !== '*' && rule.endpoint !== endpoint) return false;
+  if (rule.path !== undefined) {
+    if (typeof rule.path === 'string' ? !path.includes(rule.path) : !rule.path.test(path)) return false;
+  }
+  return true;
+}
+
+/** Counts the request against every matching rule and returns the rule that applies, if any. */
+export function pickFault(
+  faults: ActiveFault[],
+  endpoint: EndpointOrUnknown,
+  path: string,
+): ActiveFault | undefined {
+  let chosen: ActiveFault | undefined;
+  for (const fault of faults) {
+    if (fault.removed || !faultMatches(fault.rule, endpoint, path)) continue;
+    fault.matched++;
+    const nth = fault.rule.nth ?? 1;
+    const times = fault.rule.times ?? 1;
+    if (fault.matched >= nth && fault.matched < nth + times && !chosen) {
+      fault.hits++;
+      chosen = fault;
+    }
+  }
+  return chosen;
+}

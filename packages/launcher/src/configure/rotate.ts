@@ -1,0 +1,138 @@
+import type { GitLabClient } from '@mr/gitlab-api';
+import { type Logger, silentLogger } from '@mr/logger';
+import {
+  type Config,
+  generatedConfigPath,
+  type InstanceContext,
+  readTokens,
+  type RunnerToken,
+  tokensFilePath,
+  writeGeneratedConfig,
+} from '@mr/runner-config';
+import { forEachLimited } from '../concurrency.js';
+import { TokenStore } from './token-store.js';
+
+/** An instance whose runner could not be changed, and why (the error never holds a token). */
+export interface ConfigureFailure {
+  instance: string;
+  action: 'create' | 'update' | 'delete' | 'rotate';
+  error: Error;
+}
+
+export interface RotateOptions {
+  client: GitLabClient;
+  config: Config;
+  /** Renew tokens that expire within this many seconds. Default `config.rotate_tokens_within`. */
+  withinSeconds?: number | undefined;
+  /** Instances to leave alone (e.g. just registered). */
+  skip?: ReadonlySet<string> | undefined;
+  concurrency?: number | undefined;
+  logger?: Logger | undefined;
+  now?: (() => Date) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RotateResult {
+  rotated: string[];
+  failed: ConfigureFailure[];
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Renews, in a token store, the token of every configured instance that expires within the window (or has
+ * already expired): `POST /runners/:id/reset_authentication_token`, then the new token is written at once.
+ * A token whose expiry is unknown (tokens files of older versions) is asked about with `POST /runners/verify`
+ * first; one GitLab refuses is renewed too. Failures are returned, and the old entry is kept.
+ */
+export async function rotateInStore(store: TokenStore, options: RotateOptions): Promise<RotateResult> {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? (() => new Date());
+  const within = (options.withinSeconds ?? options.config.rotate_tokens_within) * 1000;
+  const rotated: string[] = [];
+  const failed: ConfigureFailure[] = [];
+  const instances = Object.keys(options.config.runners).filter(
+    (name) => store.get(name) && !options.skip?.has(name),
+  );
+
+  await forEachLimited(instances, options.concurrency ?? 4, async (instance) => {
+    const entry = store.get(instance);
+    if (!entry) return;
+    try {
+      let expiresAt = entry.token_expires_at;
+      let refused = false;
+      if (expiresAt === undefined) {
+        await store.ready();
+        const verified = await options.client.verifyRunner(entry.token, { signal: options.signal });
+        if (verified === null) refused = true;
+        else if (verified.token_expires_at) {
+          expiresAt = verified.token_expires_at;
+          await store.set(instance, { ...entry, token_expires_at: expiresAt });
+        }
+      }
+      const expiring = expiresAt !== undefined && Date.parse(expiresAt) - now().getTime() <= within;
+      if (!refused && !expiring) return;
+      await store.ready();
+      const reset = await options.client.resetRunnerToken(entry.id, { signal: options.signal });
+      const renewed: RunnerToken = {
+        id: entry.id,
+        token: reset.token,
+        token_obtained_at: now().toISOString(),
+        ...(reset.token_expires_at ? { token_expires_at: reset.token_expires_at } : {}),
+      };
+      await store.set(instance, renewed);
+      rotated.push(instance);
+      logger.info(refused ? 'renewed a token GitLab refused' : 'renewed an expiring token', {
+        instance,
+        runner: entry.id,
+        expires: reset.token_expires_at ?? 'never',
+      });
+    } catch (error) {
+      if (store.failure !== undefined) throw store.failure;
+      failed.push({ instance, action: 'rotate', error: asError(error) });
+      logger.error(`cannot renew the token of ${instance}: ${asError(error).message}`, {
+        instance,
+        runner: entry.id,
+      });
+    }
+  });
+  return { rotated, failed };
+}
+
+export interface RotateExpiringTokensOptions extends RotateOptions {
+  dataDir: string;
+  /** `--generated-config-file`; default `<data-dir>/<name>.gitlab-config.toml`. */
+  generatedConfigFile?: string | undefined;
+  /** For rewriting the generated gitlab-runner config (`$THIS`, environment, home). */
+  context: InstanceContext;
+}
+
+/**
+ * For `run` and `configure`: renews runner tokens that expire within `rotate_tokens_within`, writing the
+ * tokens file after each renewal, and rewrites the generated gitlab-runner config when any token changed
+ * (a `run-single` started later reads the new token from it). Failures are logged and returned; the old
+ * token stays in both files.
+ */
+export async function rotateExpiringTokens(options: RotateExpiringTokensOptions): Promise<RotateResult> {
+  const { config, dataDir } = options;
+  const store = new TokenStore(
+    tokensFilePath(dataDir, config.name),
+    await readTokens(tokensFilePath(dataDir, config.name)),
+  );
+  const result = await rotateInStore(store, options);
+  await store.ready();
+  if (store.changed) {
+    await writeGeneratedConfig(
+      generatedConfigPath(dataDir, config.name, options.generatedConfigFile),
+      config,
+      store.tokens,
+      {
+        ...options.context,
+        logger: options.logger,
+      },
+    );
+  }
+  return result;
+}

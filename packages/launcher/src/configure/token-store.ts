@@ -1,0 +1,69 @@
+import { type RunnerToken, type TokensFile, writeTokens } from '@mr/runner-config';
+
+/**
+ * The tokens file as it is being changed: every change is written at once (atomically, mode 0600), one
+ * write after the other. `ready()` resolves when the file on disk holds every change made so far; callers
+ * await it before each GitLab request, so a token is on disk before the next request starts.
+ */
+export class TokenStore {
+  readonly path: string;
+  readonly #tokens: TokensFile;
+  #writing: Promise<void> = Promise.resolve();
+  #failure: unknown;
+  #changed = false;
+
+  constructor(path: string, tokens: TokensFile) {
+    this.path = path;
+    this.#tokens = { ...tokens };
+  }
+
+  /** A copy of the current entries. */
+  get tokens(): TokensFile {
+    return { ...this.#tokens };
+  }
+
+  /** Whether anything was changed. */
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  /** The error of the write that failed, if one did; nothing more is written after it. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  get(instance: string): RunnerToken | undefined {
+    return Object.hasOwn(this.#tokens, instance) ? this.#tokens[instance] : undefined;
+  }
+
+  /** Stores an entry and resolves once the file holds it. */
+  set(instance: string, entry: RunnerToken): Promise<void> {
+    this.#tokens[instance] = entry;
+    return this.#write();
+  }
+
+  /** Removes an entry and resolves once the file no longer holds it. */
+  delete(instance: string): Promise<void> {
+    delete this.#tokens[instance];
+    return this.#write();
+  }
+
+  /** Resolves when every change is on disk; rejects (for good) once a write failed. */
+  async ready(): Promise<void> {
+    await this.#writing;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #write(): Promise<void> {
+    this.#changed = true;
+    this.#writing = this.#writing.then(async () => {
+      if (this.#failure !== undefined) return;
+      try {
+        await writeTokens(this.path, this.#tokens);
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
+    return this.ready();
+  }
+}
