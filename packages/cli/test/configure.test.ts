@@ -7,7 +7,7 @@ import {
   type GitLabSimulator,
   type SimulatorOptions,
   startSimulator,
-} from '../../gitlab-simulator/src/index.js';
+} from '@mr/gitlab-simulator';
 
 const simulators: GitLabSimulator[] = [];
 afterEach(async () => {

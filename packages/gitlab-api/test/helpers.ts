@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
 
-export { type GitLabSimulator, startSimulator } from '../../gitlab-simulator/src/index.js';
+export { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
 
 /** Every text an error exposes: message, stack, properties, and the whole `cause` chain. */
 export function everythingIn(error: unknown): string {

@@ -8,7 +8,7 @@ import {
   type GitLabSimulator,
   type SimulatorOptions,
   startSimulator,
-} from '../../../gitlab-simulator/src/index.js';
+} from '@mr/gitlab-simulator';
 import { type ConfigureResult, configure, formatConfigureSummary } from './configure.js';
 import { rotateExpiringTokens } from './rotate.js';
 
