@@ -1,12 +1,9 @@
 import { defineConfig } from 'tsdown';
+import { binConfig, common } from './build-options.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  fixedExtension: false,
-});
+export default defineConfig([
+  // The library: `runExecutorStep` and friends for @mr/cli, and the settings reader; @mr/template stays a
+  // dependency.
+  { ...common, entry: ['src/index.ts', 'src/settings-entry.ts'], dts: true, sourcemap: true, clean: true },
+  binConfig('dist'),
+]);

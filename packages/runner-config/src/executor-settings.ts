@@ -1,12 +1,16 @@
 // The executor's hot path: gitlab-runner starts `gitlab-meta-runner executor NAME STEP` about ten times per
 // job. This loader reads only what the executor needs, with smol-toml and @mr/template, and checks those keys
 // by hand; the zod schema is imported only to explain a problem it found.
-import { readFileSync } from 'node:fs';
 import { scopes, tryExpand, type VariableLookup } from '@mr/template';
-import { parse } from 'smol-toml';
-import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
+import type { ConfigErrorCode, ConfigProblem } from './errors.js';
 import type { InstantiatedExecutor } from './instantiate.js';
-import { parseDuration, parseSize } from './units.js';
+
+// Built-ins without their ES module wrappers (which evaluate every lazy export: streams, source maps), and
+// smol-toml's single-file build (one file to load instead of nine ES modules): this runs ~10 times per job.
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { parse } = process.getBuiltinModule('node:module').createRequire(import.meta.url)(
+  'smol-toml',
+) as typeof import('smol-toml');
 
 export type { InstantiatedExecutor } from './instantiate.js';
 
@@ -92,7 +96,7 @@ function expandAtJobTime(template: string, lookup: VariableLookup, home: string)
  * `builds_dir` falls back to `[runner].builds_dir`, `cache_dir` is `[runner].cache_dir`, and expanded keys
  * look variables up in `$NAME`, `$THIS`, the instance's config_variables, then the environment.
  * `description` is expanded at job time: undefined variables stay as written. When anything is wrong, the
- * full config loader is imported to explain it (throws {@link ConfigError}).
+ * full config loader is imported to explain it (throws a `ConfigError`).
  */
 export async function loadExecutorSettings(
   configFile: string,
@@ -107,16 +111,32 @@ export async function loadExecutorSettings(
   }
   const runners = doc.runners;
   const entry = isTable(runners) && Object.hasOwn(runners, instance) ? runners[instance] : undefined;
-  const variables = isTable(entry) ? (entry.config_variables ?? {}) : undefined;
+  if (!isTable(entry)) {
+    const names = isTable(runners) ? Object.keys(runners) : [];
+    const { closest } = await import('./suggest.js');
+    const suggestion = closest(instance, names);
+    return explain(configFile, instance, context, [], {
+      code: 'MR_CONFIG_UNKNOWN_INSTANCE',
+      message: `no runner instance ${JSON.stringify(instance)} in the config`,
+      hint: suggestion
+        ? `did you mean "${suggestion}"?`
+        : names.length > 0
+          ? `the instances are: ${names.join(', ')}`
+          : 'the config defines no [runners.<instance>]',
+    });
+  }
+  const variables = entry.config_variables ?? {};
   const runner = doc.runner;
   const executor = doc.executor ?? {};
-  if (
-    !isTable(variables) ||
-    !Object.values(variables).every((v) => typeof v === 'string') ||
-    !isTable(runner) ||
-    !isTable(executor)
-  ) {
-    return explain(configFile, instance, context, []);
+  const shape: ConfigProblem[] = [];
+  if (!isTable(variables) || !Object.values(variables).every((v) => typeof v === 'string')) {
+    const path = `runners.${instance}.config_variables`;
+    shape.push({ path, message: `${path}: expected a table of strings` });
+  }
+  if (!isTable(runner)) shape.push({ path: 'runner', message: 'runner: expected a table [runner]' });
+  if (!isTable(executor)) shape.push({ path: 'executor', message: 'executor: expected a table [executor]' });
+  if (shape.length > 0 || !isTable(variables) || !isTable(runner) || !isTable(executor)) {
+    return explain(configFile, instance, context, shape, { code: 'MR_CONFIG_INVALID' });
   }
   const lookup = scopes(
     { NAME: instance, THIS: context.thisPath },
@@ -147,6 +167,10 @@ export async function loadExecutorSettings(
   };
 
   const out: Record<string, unknown> = { ...DEFAULTS };
+  // Durations and sizes are rare in [executor]; their parser loads only when one is there.
+  const units = Object.keys(executor).some((k) => KEYS[k] === 'size' || KEYS[k] === 'duration')
+    ? await import('./units.js')
+    : undefined;
   for (const [key, value] of Object.entries(executor)) {
     const kind = KEYS[key];
     if (!kind) {
@@ -198,14 +222,14 @@ export async function loadExecutorSettings(
         else problem(key, 'expected one of "host", "image"');
         break;
       case 'size': {
-        const bytes = parseSize(value);
+        const bytes = units!.parseSize(value);
         if (bytes === undefined)
           problem(key, 'expected a size: a number of bytes, or a string like "500M", "50G"');
         else out[key] = bytes;
         break;
       }
       case 'duration': {
-        const seconds = parseDuration(value);
+        const seconds = units!.parseDuration(value);
         if (seconds === undefined)
           problem(key, 'expected a duration: a number of seconds, or a string like "90s", "10m"');
         else out[key] = seconds;
@@ -214,8 +238,12 @@ export async function loadExecutorSettings(
     }
   }
   const buildsDir = executor.builds_dir === undefined ? runner.builds_dir : executor.builds_dir;
+  if (typeof buildsDir !== 'string')
+    problems.push({ path: 'runner.builds_dir', message: 'runner.builds_dir: expected a string' });
+  if (typeof runner.cache_dir !== 'string')
+    problems.push({ path: 'runner.cache_dir', message: 'runner.cache_dir: expected a string' });
   if (typeof buildsDir !== 'string' || typeof runner.cache_dir !== 'string') {
-    return explain(configFile, instance, context, problems);
+    return explain(configFile, instance, context, problems, { code: 'MR_CONFIG_INVALID' });
   }
   if (executor.builds_dir === undefined) out.builds_dir = expand('builds_dir', buildsDir);
   out.cache_dir = expand('cache_dir', runner.cache_dir);
@@ -223,25 +251,61 @@ export async function loadExecutorSettings(
   return out as unknown as InstantiatedExecutor;
 }
 
+/** Whether a problem of the whole file concerns what the executor reads. */
+function concernsExecutor(path: string, instance: string): boolean {
+  return (
+    path === '' ||
+    path === 'executor' ||
+    path.startsWith('executor.') ||
+    path === 'runner' ||
+    /^runner\.(builds_dir|cache_dir)$/.test(path) ||
+    path === 'runners' ||
+    path === `runners.${instance}` ||
+    path.startsWith(`runners.${instance}.`)
+  );
+}
+
 /**
- * Explains what is wrong with the full loader (zod schema and instantiation), which names every problem of
- * the file; when it finds nothing, reports the problems this loader found.
+ * Explains what is wrong with the full loader (zod schema and instantiation), which names every problem
+ * with file, line, key, expected and found. Problems elsewhere in the file (such as a management token
+ * from a variable the compute node does not have) are left out: the executor does not read those keys.
  */
 async function explain(
   file: string,
   instance: string,
   context: ExecutorSettingsContext,
   problems: ConfigProblem[],
+  fallback: { code: ConfigErrorCode; message?: string; hint?: string } = { code: 'MR_CONFIG_TEMPLATE' },
 ): Promise<never> {
-  const [{ loadConfig }, { instantiateExecutor }] = await Promise.all([
+  const [{ loadConfig }, { instantiateExecutor }, { ConfigError, countProblems }] = await Promise.all([
     import('./parse.js'),
     import('./instantiate.js'),
+    import('./errors.js'),
   ]);
-  const config = await loadConfig(file, { env: context.env });
-  instantiateExecutor(config, instance, context);
+  let config: Awaited<ReturnType<typeof loadConfig>> | undefined;
+  try {
+    config = await loadConfig(file, { env: context.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.problems.length === 0) throw error;
+    const relevant = error.problems.filter((p) => concernsExecutor(p.path, instance));
+    if (relevant.length > 0) {
+      throw new ConfigError(
+        error.code,
+        `config file ${file} is not valid (${countProblems(relevant.length)})`,
+        {
+          file,
+          problems: relevant,
+          hint: error.hint,
+        },
+      );
+    }
+  }
+  if (config) instantiateExecutor(config, instance, context);
+  // The full loader found nothing that concerns the executor: report what this loader found.
   throw new ConfigError(
-    'MR_CONFIG_TEMPLATE',
-    `cannot instantiate [executor] for runner instance ${JSON.stringify(instance)} (${countProblems(problems.length)})`,
-    { file, problems },
+    fallback.code,
+    fallback.message ??
+      `cannot instantiate [executor] for runner instance ${JSON.stringify(instance)} (${countProblems(problems.length)})`,
+    { file, problems, hint: fallback.hint },
   );
 }

@@ -5,6 +5,7 @@ import { packageDir, sourceNodeArgs } from './paths.js';
 const bins = {
   'gitlab-meta-runner': ['cli', 'src/bin.ts'],
   'mr-apptainer-executor': ['apptainer-executor', 'src/bin.ts'],
+  'mr-gitlab-runner-standin': ['gitlab-simulator', 'src/runner-standin-bin.ts'],
 } as const;
 
 export type BinName = keyof typeof bins;
@@ -17,11 +18,12 @@ export function binSource(name: BinName): string {
 
 /**
  * Writes an executable shell wrapper `<dir>/<name>` that runs the bin from its TypeScript sources, so that
- * other programs (gitlab-runner stand-ins, sbatch) can execute it like the installed command.
+ * other programs (gitlab-runner stand-ins, sbatch) can execute it like the installed command. `fileName`
+ * names the wrapper differently from the bin (e.g. `gitlab-runner` for `mr-gitlab-runner-standin`).
  * `GITLAB_META_RUNNER_THIS` makes `$THIS` point at the wrapper.
  */
-export function writeDevBin(dir: string, name: BinName): string {
-  const path = join(dir, name);
+export function writeDevBin(dir: string, name: BinName, fileName: string = name): string {
+  const path = join(dir, fileName);
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const args = [process.execPath, ...sourceNodeArgs, binSource(name)].map(quote).join(' ');
   writeFileSync(path, `#!/bin/sh\nGITLAB_META_RUNNER_THIS=${quote(path)} exec ${args} "$@"\n`);

@@ -2,3 +2,5 @@ export { type BinName, binSource, writeDevBin } from './dev-bin.js';
 export { packageDir, repoRoot, sourceNodeArgs, tsxLoader } from './paths.js';
 export { type BinProcess, type RunBinOptions, runBin, runCli } from './run-bin.js';
 export { makeTempDir, removeTempDirs } from './temp-dir.js';
+export * from './apptainer-stand-in.js';
+export * from './custom-executor-driver.js';

@@ -1,0 +1,87 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, removeTempDirs } from '@mr/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execArguments, execEnvironment, findApptainer } from './apptainer.js';
+import { settingsFromSection } from './settings.js';
+
+afterAll(removeTempDirs);
+
+const settings = (extra: Record<string, unknown> = {}) =>
+  settingsFromSection({ builds_dir: '/b', ...extra }, { originOf: () => 'test', variables: {} });
+
+describe('apptainer', () => {
+  it('finds the tool in PATH or by path, and knows singularity by its name', () => {
+    const dir = makeTempDir();
+    for (const name of ['apptainer', 'singularity']) {
+      writeFileSync(join(dir, name), '#!/bin/sh\n');
+      chmodSync(join(dir, name), 0o755);
+    }
+    expect(findApptainer('apptainer', { PATH: `/nowhere:${dir}` }, '/')).toEqual({
+      path: join(dir, 'apptainer'),
+      prefix: 'APPTAINER',
+    });
+    expect(findApptainer(join(dir, 'singularity'), {}, '/')).toEqual({
+      path: join(dir, 'singularity'),
+      prefix: 'SINGULARITY',
+    });
+    expect(() => findApptainer('apptainer', { PATH: '/nowhere' }, '/')).toThrow(
+      expect.objectContaining({ code: 'MR_EXECUTOR_APPTAINER_MISSING', failure: 'system' }),
+    );
+  });
+
+  it('passes GPU, Slurm, proxy and pass_env variables through --cleanenv by name, never in argv', () => {
+    const env = execEnvironment(
+      { path: '/x/apptainer', prefix: 'APPTAINER' },
+      { CUDA_VISIBLE_DEVICES: '0', SLURM_JOB_ID: '9', MY_A: 'a', OTHER: 'o', APPTAINERENV_MY_A: 'mine' },
+      settings({ pass_env: ['MY_*'], image_cache_dir: '/c', image_tmp_dir: '/t' }),
+    );
+    expect(env).toMatchObject({
+      APPTAINERENV_CUDA_VISIBLE_DEVICES: '0',
+      APPTAINERENV_SLURM_JOB_ID: '9',
+      APPTAINERENV_MY_A: 'mine',
+      APPTAINER_CACHEDIR: '/c',
+      APPTAINER_TMPDIR: '/t',
+    });
+    expect(env.APPTAINERENV_OTHER).toBeUndefined();
+    const singularity = execEnvironment(
+      { path: '/x/singularity', prefix: 'SINGULARITY' },
+      { SLURM_NTASKS: '4' },
+      settings({ image_tmp_dir: '/t' }),
+    );
+    expect(singularity).toMatchObject({ SINGULARITYENV_SLURM_NTASKS: '4', SINGULARITY_TMPDIR: '/t' });
+  });
+
+  it('builds the exec command line', () => {
+    expect(
+      execArguments(settings({ gpu_nvidia: true, gpu_amd: true, exec_args: ['--compat'] }), {
+        image: '/i.sif',
+        binds: ['/s', '/b/1'],
+        pwd: '/b/1/p',
+        marker: '/s/m',
+        script: '/s/script.',
+      }),
+    ).toEqual([
+      'exec',
+      '--no-home',
+      '--writable-tmpfs',
+      '--cleanenv',
+      '--nv',
+      '--rocm',
+      '--bind',
+      '/s',
+      '--bind',
+      '/b/1',
+      '--pwd',
+      '/b/1/p',
+      '--compat',
+      '/i.sif',
+      '/bin/sh',
+      '-c',
+      expect.stringContaining(': > "$1"'),
+      'sh',
+      '/s/m',
+      '/s/script.',
+    ]);
+  });
+});

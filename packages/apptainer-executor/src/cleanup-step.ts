@@ -1,0 +1,36 @@
+import { chmod, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { unmarkInUse } from './image-usage.js';
+import type { StepContext } from './step-context.js';
+
+/** Makes every directory under `dir` writable so that files in read-only directories can be removed. */
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o700).catch(() => {});
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.isSymbolicLink()) await makeWritable(join(dir, entry.name));
+  }
+}
+
+/**
+ * cleanup: removes the job's builds directory and its in-use markers. Idempotent: gitlab-runner calls it
+ * after every failed prepare attempt, and whatever is already gone is fine.
+ */
+export async function cleanupStep(context: StepContext): Promise<void> {
+  const { settings, job } = context;
+  const jobId = job.jobId();
+  const jobDir = join(settings.buildsDir, jobId);
+  try {
+    await rm(jobDir, { recursive: true, force: true });
+  } catch (error) {
+    // Tools such as Go's module cache leave read-only directories behind.
+    if (
+      (error as NodeJS.ErrnoException).code !== 'EACCES' &&
+      (error as NodeJS.ErrnoException).code !== 'EPERM'
+    )
+      throw error;
+    await makeWritable(jobDir);
+    await rm(jobDir, { recursive: true, force: true });
+  }
+  if (settings.imageDir) await unmarkInUse(settings.imageDir, context.host, jobId);
+}

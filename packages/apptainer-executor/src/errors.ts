@@ -1,0 +1,45 @@
+/** Stable codes of the executor's errors. */
+export type ExecutorErrorCode =
+  | 'MR_EXECUTOR_USAGE'
+  | 'MR_EXECUTOR_SETTINGS'
+  | 'MR_EXECUTOR_JOB'
+  | 'MR_EXECUTOR_NO_IMAGE'
+  | 'MR_EXECUTOR_BAD_IMAGE_NAME'
+  | 'MR_EXECUTOR_IMAGE_NOT_ALLOWED'
+  | 'MR_EXECUTOR_PULL_POLICY_NOT_ALLOWED'
+  | 'MR_EXECUTOR_APPTAINER_MISSING'
+  | 'MR_EXECUTOR_PULL_FAILED'
+  | 'MR_EXECUTOR_IMAGE_MISSING'
+  | 'MR_EXECUTOR_APPTAINER_FAILED'
+  | 'MR_EXECUTOR_CANCELED';
+
+/**
+ * Who is to blame for a failure, which decides the exit code gitlab-runner sees:
+ * `build` (the job asked for something impossible: exit `$BUILD_FAILURE_EXIT_CODE`, no retry) or
+ * `system` (infrastructure: exit `$SYSTEM_FAILURE_EXIT_CODE`, gitlab-runner retries prepare).
+ */
+export type FailureKind = 'build' | 'system';
+
+export interface ExecutorErrorOptions {
+  hint?: string | undefined;
+  details?: string[] | undefined;
+  cause?: unknown;
+  failure?: FailureKind | undefined;
+}
+
+/** Base class of every error of `@mr/apptainer-executor`. Messages never contain registry passwords. */
+export class ExecutorError extends Error {
+  override name = 'ExecutorError';
+  readonly code: ExecutorErrorCode;
+  readonly hint: string | undefined;
+  readonly details: string[] | undefined;
+  readonly failure: FailureKind;
+
+  constructor(code: ExecutorErrorCode, message: string, options: ExecutorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+    this.failure = options.failure ?? 'system';
+  }
+}

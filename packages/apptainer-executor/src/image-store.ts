@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@mr/logger';
+import type { ApptainerTool } from './apptainer.js';
+import { pullDirs } from './apptainer.js';
+import { type ExecutorIo, runChild } from './child-process.js';
+import { type RegistryCredential, writeAuthFile } from './credentials.js';
+import { ExecutorError } from './errors.js';
+import type { ImageReference } from './image-reference.js';
+import type { Env } from './job-environment.js';
+import { acquireLock, type LockTiming } from './pull-lock.js';
+import type { ExecutorSettings, PullPolicy } from './settings.js';
+
+export interface EnsureImageOptions {
+  settings: ExecutorSettings;
+  tool: ApptainerTool;
+  env: Env;
+  io: ExecutorIo;
+  logger: Logger;
+  credential?: RegistryCredential | undefined;
+  signal?: AbortSignal | undefined;
+  lockTiming?: Partial<LockTiming> | undefined;
+  host?: string | undefined;
+}
+
+export interface ReadyImage {
+  path: string;
+  /** How the image became available, for the job log. */
+  how: 'pulled' | 'present' | 'pulled by another job' | 'local file';
+}
+
+/** The path of an image in the image directory (or its own path for a local image). */
+export function imagePath(image: ImageReference, settings: ExecutorSettings): string {
+  if (image.localPath) return image.localPath;
+  if (!settings.imageDir) {
+    throw new ExecutorError(
+      'MR_EXECUTOR_SETTINGS',
+      'image_dir is not set: the executor has nowhere to store images',
+      {
+        hint: 'Set image_dir to a directory for pulled images, ideally on a file system shared by the nodes.',
+      },
+    );
+  }
+  return join(settings.imageDir, image.fileName);
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    (s) => s,
+    () => undefined,
+  );
+
+/**
+ * Makes an image available according to the pull policies, tried in order (like the docker executor:
+ * `[always, if-not-present]` falls back to a present image when the pull fails). Pulls are serialized
+ * across processes and hosts by a lock beside the image; a process that waited for another's pull uses it.
+ */
+export async function ensureImage(
+  image: ImageReference,
+  policies: readonly PullPolicy[],
+  options: EnsureImageOptions,
+): Promise<ReadyImage> {
+  const path = imagePath(image, options.settings);
+  if (image.localPath) {
+    if (await exists(path)) return { path, how: 'local file' };
+    throw new ExecutorError('MR_EXECUTOR_IMAGE_MISSING', `the image file ${path} does not exist`);
+  }
+  const startedAt = Date.now();
+  let firstError: unknown;
+  for (const policy of policies) {
+    if (policy !== 'always' && (await exists(path))) return { path, how: 'present' };
+    if (policy === 'never') {
+      firstError ??= new ExecutorError(
+        'MR_EXECUTOR_IMAGE_MISSING',
+        `image ${image.source} is not in ${options.settings.imageDir} and the pull policy is "never"`,
+        {
+          hint: 'Pull it into the image directory first, or allow the pull policies "if-not-present" or "always".',
+        },
+      );
+      continue;
+    }
+    try {
+      return await pullLocked(image, path, policy, startedAt, options);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      firstError ??= error;
+      const next = policies[policies.indexOf(policy) + 1];
+      if (next) options.logger.warn(`${(error as Error).message}; trying pull policy "${next}"`);
+    }
+  }
+  throw firstError;
+}
+
+async function pullLocked(
+  image: ImageReference,
+  path: string,
+  policy: PullPolicy,
+  startedAt: number,
+  options: EnsureImageOptions,
+): Promise<ReadyImage> {
+  const { logger } = options;
+  // Someone may pull it while we wait: a present image is enough for "if-not-present", and a pull that
+  // ended after this job started counts as this job's "always" pull.
+  const pulledMeanwhile = async () => {
+    const present = await exists(path);
+    return present !== undefined && (policy === 'if-not-present' || present.mtimeMs >= startedAt);
+  };
+  const lock = await acquireLock(`${path}.lock`, {
+    satisfied: pulledMeanwhile,
+    purpose: `pulling ${image.source}`,
+    timing: options.lockTiming,
+    signal: options.signal,
+    host: options.host,
+    onWait: (owner, waited) =>
+      logger.info(
+        owner
+          ? `Waiting for ${owner.host} (pid ${owner.pid}) to finish pulling ${image.source}${waited > 0 ? ` (waited ${Math.round(waited / 1000)} s)` : ''}`
+          : `Waiting for another job to finish pulling ${image.source}`,
+      ),
+    onStale: (owner, reason) =>
+      logger.warn(
+        `Removing the stale pull lock of ${image.source}${owner ? ` held by ${owner.host} (pid ${owner.pid})` : ''}: ${reason}`,
+      ),
+  }).catch((error: unknown) => {
+    if (options.signal?.aborted) throw canceled(options.signal);
+    throw error;
+  });
+  if (!lock) return { path, how: 'pulled by another job' };
+  try {
+    if (await pulledMeanwhile()) return { path, how: 'pulled by another job' };
+    await pull(image, path, options);
+    return { path, how: 'pulled' };
+  } finally {
+    await lock.release();
+  }
+}
+
+const canceled = (signal: AbortSignal) =>
+  new ExecutorError('MR_EXECUTOR_CANCELED', `cancelled by ${String(signal.reason ?? 'SIGTERM')}`);
+
+/** `apptainer pull` into a temporary file beside the image, then an atomic rename into place. */
+async function pull(image: ImageReference, path: string, options: EnsureImageOptions): Promise<void> {
+  const { settings, tool, logger } = options;
+  const dir = settings.imageDir!;
+  const temp = join(
+    dir,
+    `.tmp-${image.fileName}.${options.host ?? hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
+  );
+  const auth = options.credential
+    ? await writeAuthFile(options.env.TMPDIR || tmpdir(), options.credential)
+    : undefined;
+  const args = ['pull', ...(auth ? ['--authfile', auth.path] : []), temp, image.source];
+  logger.info(
+    `Pulling ${image.source} with ${tool.path}${options.credential ? ` (logging in to ${options.credential.registry} with ${options.credential.from})` : ''}`,
+  );
+  const started = Date.now();
+  try {
+    let result: Awaited<ReturnType<typeof runChild>>;
+    try {
+      result = await runChild(tool.path, args, {
+        env: { ...options.env, ...pullDirs(tool, settings) },
+        io: options.io,
+        signal: options.signal,
+        killTimeout: settings.killTimeout,
+      });
+    } catch (error) {
+      throw new ExecutorError(
+        'MR_EXECUTOR_APPTAINER_MISSING',
+        `cannot run ${tool.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (result.canceled) throw canceled(options.signal!);
+    const written = await exists(temp);
+    if (result.code !== 0 || !written?.isFile() || written.size === 0) {
+      throw new ExecutorError(
+        'MR_EXECUTOR_PULL_FAILED',
+        result.code !== 0
+          ? `pulling ${image.source} failed: ${tool.path} pull exited with code ${result.code}`
+          : `pulling ${image.source} failed: ${tool.path} pull wrote no image`,
+        {
+          hint: image.registry
+            ? `Check the image name and tag, and that ${image.registry} is reachable from this node and accepts the job's credentials.`
+            : 'Check the image name and that its source is reachable from this node.',
+        },
+      );
+    }
+    await rename(temp, path);
+    logger.info(`Pulled ${image.source} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await rm(temp, { force: true, recursive: true }).catch(() => {});
+    await auth?.remove();
+  }
+}

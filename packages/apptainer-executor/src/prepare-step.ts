@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findApptainer } from './apptainer.js';
+import { findCredential } from './credentials.js';
+import { evictImages } from './housekeeping.js';
+import { ensureImage } from './image-store.js';
+import { markInUse, touchImage } from './image-usage.js';
+import { resolveJobImage } from './job-image.js';
+import type { StepContext } from './step-context.js';
+import { formatSize } from './units.js';
+
+/**
+ * prepare: creates the job's directories, resolves the job's image, makes it available by pull policy
+ * (one pull per image across processes and hosts) and reports it in the job log.
+ */
+export async function prepareStep(context: StepContext): Promise<void> {
+  const { settings, job, logger } = context;
+  const jobDir = join(settings.buildsDir, job.jobId());
+  if (job.jobResponse() === undefined && job.responseProblem) logger.warn(job.responseProblem);
+  const { image, policies, from } = resolveJobImage(job, settings);
+  const tool = findApptainer(settings.apptainerExecutable, context.env, context.cwd);
+  await mkdir(jobDir, { recursive: true });
+  for (const dir of [settings.cacheDir, settings.imageDir, settings.imageCacheDir, settings.imageTmpDir]) {
+    if (dir) await mkdir(dir, { recursive: true });
+  }
+  const ready = await ensureImage(image, policies, {
+    settings,
+    tool,
+    env: context.env,
+    io: context.io,
+    logger,
+    credential: findCredential(image.registry, job),
+    signal: context.signal,
+    lockTiming: context.lockTiming,
+    host: context.host,
+  });
+  const fromText = from === 'default_image' ? " (the runner's default_image: the job has none)" : '';
+  logger.info(`Using image ${image.written}${fromText} = ${image.source}, ${ready.how}: ${ready.path}`);
+  if (image.localPath || !settings.imageDir) return;
+  try {
+    await markInUse(settings.imageDir, image.fileName, context.host, job.jobId());
+    await touchImage(ready.path);
+  } catch (error) {
+    logger.warn(`cannot record that this job uses ${ready.path}: ${(error as Error).message}`);
+  }
+  if (settings.imageMaxSize === undefined && settings.imageMaxAge === undefined) return;
+  try {
+    const result = await evictImages(settings.imageDir, {
+      maxSize: settings.imageMaxSize,
+      maxAge: settings.imageMaxAge,
+      keep: [image.fileName],
+      lockTiming: context.lockTiming,
+      host: context.host,
+    });
+    for (const r of result.removed) {
+      logger.info(
+        `Evicted image ${r.name} (${formatSize(r.size)}, ${r.reason === 'age' ? 'unused longer than image_max_age' : 'over image_max_size'})`,
+      );
+    }
+  } catch (error) {
+    logger.warn(`image housekeeping in ${settings.imageDir} failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, isAbsolute } from 'node:path';
+import { execArguments, execEnvironment, findApptainer, HOST_WRAPPER } from './apptainer.js';
+import { type ChildResult, runChild } from './child-process.js';
+import { ExecutorError } from './errors.js';
+import { imagePath } from './image-store.js';
+import { markInUse, touchImage } from './image-usage.js';
+import { resolveJobImage } from './job-image.js';
+import { runsInImage } from './stages.js';
+import type { StepContext, StepResult } from './step-context.js';
+
+const isDir = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+const inside = (parent: string, child: string) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** The working directory of a stage: the project directory once it exists, else the job's directory. */
+async function workingDir(context: StepContext, jobDir: string): Promise<string> {
+  const project = context.job.variable('CI_PROJECT_DIR');
+  if (project && isAbsolute(project) && inside(jobDir, project) && (await isDir(project))) return project;
+  return jobDir;
+}
+
+/** A bind source apptainer can take: its `--bind` syntax splits on "," and ":". */
+function bindPath(path: string, key: string): string {
+  if (/[,:]/.test(path)) {
+    throw new ExecutorError(
+      'MR_EXECUTOR_SETTINGS',
+      `${key} ${JSON.stringify(path)} contains "," or ":", which apptainer's --bind cannot take`,
+      {
+        hint: 'Use a directory whose path has neither "," nor ":".',
+      },
+    );
+  }
+  return path;
+}
+
+function scriptResult(result: ChildResult, context: StepContext, where: string): StepResult {
+  if (result.canceled)
+    context.logger.warn(`The job was cancelled; the script ${where} ended with code ${result.code}`);
+  return result.code === 0 ? { ok: true } : { ok: false, exitCode: result.code };
+}
+
+/**
+ * run: runs one sub-stage script. `build_script`, `step_*` and `after_script` (and, with
+ * `predefined_stages = "image"`, every stage) run in the job's image with `apptainer exec`; the
+ * predefined stages run on the host by default. A script's failure is returned with its exit code; an
+ * apptainer failure before the script started (no marker file) throws, as a system failure.
+ */
+export async function runStep(context: StepContext, script: string, stage: string): Promise<StepResult> {
+  const { settings, job, logger } = context;
+  const jobDir = join(settings.buildsDir, job.jobId());
+  const cwd = await workingDir(context, jobDir);
+  if (!runsInImage(stage, settings.predefinedStages)) {
+    const result = await runChild('/bin/sh', ['-c', HOST_WRAPPER, 'sh', script], {
+      env: context.env,
+      cwd,
+      io: context.io,
+      signal: context.signal,
+      killTimeout: settings.killTimeout,
+    });
+    return scriptResult(result, context, `of ${stage} on the host`);
+  }
+
+  const { image } = resolveJobImage(job, settings);
+  const path = imagePath(image, settings);
+  if (!(await stat(path).catch(() => undefined))?.isFile()) {
+    throw new ExecutorError(
+      'MR_EXECUTOR_IMAGE_MISSING',
+      `the job's image ${image.source} is missing: ${path} does not exist`,
+      {
+        hint: 'It was prepared for this job; something removed it since (a cleanup of the image directory?).',
+      },
+    );
+  }
+  const tool = findApptainer(settings.apptainerExecutable, context.env, context.cwd);
+  if (!image.localPath && settings.imageDir) {
+    await markInUse(settings.imageDir, image.fileName, context.host, job.jobId()).catch(() => {});
+    await touchImage(path);
+  }
+  const scriptDir = dirname(script);
+  const marker = join(scriptDir, `.mr-executor-started-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const binds = [...new Set([bindPath(scriptDir, 'the script directory'), bindPath(jobDir, 'builds_dir')])];
+  if (settings.cacheDir && !binds.includes(settings.cacheDir))
+    binds.push(bindPath(settings.cacheDir, 'cache_dir'));
+  binds.push(...settings.mount);
+  const args = execArguments(settings, { image: path, binds, pwd: cwd, marker, script });
+  logger.debug(`${tool.path} ${args.join(' ')}`);
+  let result: ChildResult;
+  try {
+    result = await runChild(tool.path, args, {
+      env: execEnvironment(tool, context.env, settings),
+      cwd,
+      io: context.io,
+      signal: context.signal,
+      killTimeout: settings.killTimeout,
+      onForward: (signal) =>
+        logger.warn(`Forwarding ${signal} to ${tool.path}; it gets ${settings.killTimeout / 1000} s to end`),
+    });
+  } catch (error) {
+    throw new ExecutorError(
+      'MR_EXECUTOR_APPTAINER_MISSING',
+      `cannot run ${tool.path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const started = await stat(marker).then(
+    () => true,
+    () => false,
+  );
+  await unlink(marker).catch(() => {});
+  if (result.code === 0) return { ok: true };
+  if (!started && !result.canceled) {
+    throw new ExecutorError(
+      'MR_EXECUTOR_APPTAINER_FAILED',
+      `${tool.path} exec failed with code ${result.code} before the job's script started (image ${path})`,
+      {
+        hint: `See ${tool.path}'s messages above; the image may be damaged or a bind path may not exist on this node.`,
+      },
+    );
+  }
+  return scriptResult(result, context, `of ${stage} in the image`);
+}

@@ -1,0 +1,115 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The program of the stand-in (plain JavaScript, so it starts as fast as node can). */
+export const standInApptainerScript = join(dirname(fileURLToPath(import.meta.url)), 'apptainer-stand-in.mjs');
+
+export interface StandInApptainerOptions {
+  /** Install as `apptainer` (default) or `singularity`. */
+  name?: 'apptainer' | 'singularity';
+  /** How long a pull takes, ms. */
+  pullMs?: number;
+  /** What fails: "pull", "exec", or "pull:<text>" for pulls whose source contains <text>. */
+  fail?: string[];
+  /** Registries that need a login: host → "user:password". */
+  auth?: Record<string, string>;
+  /** Size of a pulled image file, bytes. */
+  imageBytes?: number;
+}
+
+/** One recorded call (or event) of the stand-in. */
+export interface StandInCall {
+  op: 'pull' | 'pulled' | 'authfile' | 'exec' | 'exec-exit';
+  tool: string;
+  pid: number;
+  time: number;
+  argv?: string[];
+  dest?: string;
+  source?: string;
+  registry?: string;
+  authHosts?: string[];
+  hosts?: string[];
+  mode?: string;
+  image?: string;
+  command?: string[];
+  binds?: Array<{ src: string; dst: string; opts: string }>;
+  pwd?: string;
+  flags?: string[];
+  cleanenv?: boolean;
+  env?: string[];
+  tmpdir?: string;
+  cachedir?: string;
+  code?: number | null;
+  signal?: string | null;
+}
+
+export interface StandInApptainer {
+  /** Path of the executable. */
+  path: string;
+  /** Its JSON-lines log. */
+  logFile: string;
+  /** Every recorded call, in order. */
+  calls(): StandInCall[];
+  /** The `pull` calls. */
+  pulls(): StandInCall[];
+  /** The `exec` calls. */
+  execs(): StandInCall[];
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Installs a stand-in `apptainer` (or `singularity`) executable in `dir` that records its calls, pulls by
+ * writing an image file (slowly or failing on demand) and runs `exec` commands on the host with the
+ * environment, `--pwd` and bind semantics of the real tool. Settings are baked into the wrapper; the
+ * `STANDIN_APPTAINER_*` variables of a call's environment override them.
+ */
+export function installStandInApptainer(
+  dir: string,
+  options: StandInApptainerOptions = {},
+): StandInApptainer {
+  const name = options.name ?? 'apptainer';
+  const path = join(dir, name);
+  const logFile = join(dir, `${name}-calls.jsonl`);
+  const defaults: Record<string, string> = {
+    STANDIN_APPTAINER_NAME: name,
+    STANDIN_APPTAINER_LOG: logFile,
+    STANDIN_APPTAINER_PULL_MS: String(options.pullMs ?? 0),
+    STANDIN_APPTAINER_FAIL: (options.fail ?? []).join(','),
+    STANDIN_APPTAINER_AUTH: JSON.stringify(options.auth ?? {}),
+    STANDIN_APPTAINER_IMAGE_BYTES: String(options.imageBytes ?? 64),
+  };
+  const lines = Object.entries(defaults).map(
+    ([k, v]) => `[ -n "\${${k}+x}" ] || ${k}=${quote(v)}; export ${k}`,
+  );
+  writeFileSync(
+    path,
+    `#!/bin/sh\n${lines.join('\n')}\nexec ${quote(process.execPath)} ${quote(standInApptainerScript)} "$@"\n`,
+  );
+  chmodSync(path, 0o755);
+  const calls = (): StandInCall[] =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as StandInCall)
+      : [];
+  return {
+    path,
+    logFile,
+    calls,
+    pulls: () => calls().filter((c) => c.op === 'pull'),
+    execs: () => calls().filter((c) => c.op === 'exec'),
+  };
+}
+
+/** Writes an image file the stand-in accepts, as if `source` had been pulled to `path`. */
+export function writeStandInImage(path: string, source: string, bytes = 64): void {
+  const header = 'STANDIN-SIF v1\n';
+  const trailer = '\nSTANDIN-SIF-END\n';
+  writeFileSync(
+    path,
+    header + `source=${source}\n`.padEnd(Math.max(bytes, 64) - header.length - trailer.length, '.') + trailer,
+  );
+}
