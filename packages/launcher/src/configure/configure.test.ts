@@ -4,11 +4,7 @@ import { GitLabClient } from '@mr/gitlab-api';
 import { type Config, parseConfig, readTokens, writeTokens } from '@mr/runner-config';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  type GitLabSimulator,
-  type SimulatorOptions,
-  startSimulator,
-} from '@mr/gitlab-simulator';
+import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
 import { type ConfigureResult, configure, formatConfigureSummary } from './configure.js';
 import { rotateExpiringTokens } from './rotate.js';
 

@@ -1,0 +1,59 @@
+import type { GitLabClient } from '@mr/gitlab-api';
+import { type Launcher, openLauncher } from '@mr/launcher';
+import { loadConfig } from '@mr/runner-config';
+import type { CommandContext } from '../io.js';
+
+/** What `run` and `run-single` share: the config, an open launcher, and signal handling. */
+export interface LaunchSession {
+  launcher: Launcher;
+  client: GitLabClient;
+  config: Awaited<ReturnType<typeof loadConfig>>;
+  /** Fires at the first SIGINT/SIGTERM: stop polling, let launches in flight finish. */
+  signal: AbortSignal;
+  /** Removes the signal handlers and releases the lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the config, takes the data directory's lock and installs SIGINT/SIGTERM handlers: the first signal
+ * stops polling and lets launch commands in flight finish; a second one stops those commands too.
+ */
+export async function openLaunchSession(context: CommandContext, command: string): Promise<LaunchSession> {
+  const config = await loadConfig(context.configFile, { env: context.env });
+  const { launcher, client } = await openLauncher({
+    config,
+    dataDir: context.dataDir,
+    generatedConfigFile: context.generatedConfigFile,
+    thisPath: context.thisPath,
+    env: context.env,
+    logger: context.logger,
+    command,
+  });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      context.logger.info(
+        `${name}: stopping; launch commands in flight may finish (send it again to stop them now)`,
+      );
+      controller.abort();
+    } else {
+      context.logger.warn(`${name} again: stopping launch commands in flight`);
+      launcher.forceStop();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    launcher,
+    client,
+    config,
+    signal: controller.signal,
+    async close() {
+      await launcher.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { GitLabClient } from '@mr/gitlab-api';
+import { type Logger, silentLogger } from '@mr/logger';
+import {
+  type Config,
+  generatedConfigPath,
+  gitlabBaseUrl,
+  instantiateLaunch,
+  readTokens,
+  statePath,
+  tokensFilePath,
+} from '@mr/runner-config';
+import { LauncherError } from './errors.js';
+import { Launcher, type LauncherOptions, type LaunchSettings } from './launcher.js';
+import type { MatchableJob } from './match.js';
+import type { PlanInstance } from './plan.js';
+
+export interface OpenLauncherOptions {
+  config: Config;
+  dataDir: string;
+  /** `--generated-config-file`; default `<data-dir>/<name>.gitlab-config.toml`. */
+  generatedConfigFile?: string | undefined;
+  /** `$THIS`: the path of the running `gitlab-meta-runner`. */
+  thisPath: string;
+  env: Record<string, string | undefined>;
+  /** Home directory for `~`; default from `HOME`. */
+  home?: string | undefined;
+  logger?: Logger | undefined;
+  /** A client to use instead of one made from `hostname` and `management_token`. */
+  client?: GitLabClient | undefined;
+  /** The command line, shown to a second launcher that finds the lock taken. */
+  command?: string | undefined;
+  /** Passed on to {@link Launcher}. */
+  overrides?: Partial<
+    Pick<LauncherOptions, 'stopGraceMs' | 'killGraceMs' | 'lockRefreshMs' | 'lockStaleMs' | 'user' | 'now'>
+  >;
+}
+
+/** The per-instance planning settings of a config. */
+export function planInstances(config: Config): PlanInstance[] {
+  const groupSize = config.launch?.group_size ?? 1;
+  return Object.entries(config.runners).map(([name, r]) => ({
+    name,
+    tags: r.tags,
+    runUntagged: r.run_untagged,
+    launchPriority: r.launch_priority,
+    maxInFlight: r.max_in_flight,
+    groupSize,
+  }));
+}
+
+/**
+ * Opens a {@link Launcher} for a config: checks that `configure` has run (tokens and generated config
+ * exist), makes the GitLab client, takes the data directory's lock and loads the launch state. Instances
+ * without a registered runner are left out with a warning. Throws `MR_CONFIG_NO_LAUNCH` without `[launch]`,
+ * `MR_LAUNCH_NOT_CONFIGURED` before `configure`, `MR_LAUNCH_LOCKED` when another launcher runs.
+ */
+export async function openLauncher(
+  options: OpenLauncherOptions,
+): Promise<{ launcher: Launcher; client: GitLabClient }> {
+  const { config, dataDir, env } = options;
+  const logger = options.logger ?? silentLogger;
+  const launch = config.launch;
+  if (!launch) {
+    throw new LauncherError('The config has no [launch] section, so nothing can be launched', {
+      code: 'MR_CONFIG_NO_LAUNCH',
+      hint: 'add a [launch] section; gitlab-meta-runner show-example-config shows one for Slurm',
+    });
+  }
+  const configPath = generatedConfigPath(dataDir, config.name, options.generatedConfigFile);
+  const tokensFile = tokensFilePath(dataDir, config.name);
+  const tokens = await readTokens(tokensFile);
+  if (!existsSync(configPath) || Object.keys(tokens).length === 0) {
+    throw new LauncherError(
+      `No runner is configured yet: ${existsSync(configPath) ? tokensFile : configPath} does not exist`,
+      {
+        code: 'MR_LAUNCH_NOT_CONFIGURED',
+        hint: 'run `gitlab-meta-runner configure` first: it registers the runners and writes the gitlab-runner config',
+      },
+    );
+  }
+  const registered = planInstances(config).filter((instance) => {
+    if (tokens[instance.name]) return true;
+    logger.warn(
+      'runner instance is not registered; it is not launched (run `gitlab-meta-runner configure`)',
+      {
+        instance: instance.name,
+      },
+    );
+    return false;
+  });
+  const home = options.home ?? env.HOME ?? homedir();
+  const client =
+    options.client ??
+    new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
+  let projectId: number | undefined;
+  const listPendingJobs = async (signal: AbortSignal): Promise<MatchableJob[]> => {
+    projectId ??= (await client.getProject(config.project, { signal })).id;
+    return client.listPendingJobs(projectId, { signal });
+  };
+  const launchSettings = (instance: string, numJobs: number): LaunchSettings => {
+    const l = instantiateLaunch(config, instance, {
+      thisPath: options.thisPath,
+      env,
+      home,
+      configPath,
+      numJobs,
+    });
+    return {
+      executable: l.executable,
+      args: l.args,
+      workdir: l.workdir,
+      stdin: l.stdin,
+      statusCommand: l.status_command,
+      batchSystem: l.batch_system,
+    };
+  };
+  const secrets = [config.management_token, ...Object.values(tokens).map((t) => t.token)];
+  const launcher = await Launcher.open({
+    settings: {
+      name: config.name,
+      instances: registered,
+      batchSystem: launch.batch_system,
+      timeoutMs: launch.timeout === undefined ? undefined : launch.timeout * 1000,
+      cancelStale: launch.cancel_stale,
+      pickupTimeoutMs: launch.pickup_timeout * 1000,
+      maxInFlight: launch.max_in_flight,
+      concurrency: launch.concurrency,
+      failureBackoffMs: launch.failure_backoff * 1000,
+    },
+    launchSettings,
+    listPendingJobs,
+    stateFile: statePath(dataDir, config.name),
+    env,
+    secrets,
+    logger,
+    command: options.command,
+    ...options.overrides,
+  });
+  return { launcher, client };
+}

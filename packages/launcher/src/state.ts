@@ -1,0 +1,191 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@mr/runner-config';
+import { LaunchStateError } from './errors.js';
+
+/** One launch, recorded before its command starts and updated when it ends. */
+export interface LaunchRecord {
+  /** Unique id of the launch; also in the Slurm job's comment, so the job can be found after a restart. */
+  id: string;
+  instance: string;
+  /** `NUM_JOBS`: how many jobs the launched runner takes at most. */
+  numJobs: number;
+  /** The pending jobs (GitLab job ids) the launch was planned for. */
+  jobIds: number[];
+  /** When the launch command started (ISO 8601). */
+  launchedAt: string;
+  /** `starting` while the launch command runs (or when the launcher stopped during it), then `submitted`. */
+  phase: 'starting' | 'submitted';
+  /** Batch job id from the launch command's output, when it printed one. */
+  batchJobId?: string | undefined;
+  /** Slurm cluster from `sbatch --parsable` output (`jobid;cluster`), when there is one. */
+  cluster?: string | undefined;
+  /** What the batch system last said: `queued` or `running`; absent when unknown. */
+  batchState?: 'queued' | 'running' | undefined;
+}
+
+/** Failure backoff of one instance. */
+export interface BackoffRecord {
+  /** Failed launches in a row. */
+  failures: number;
+  /** No launch for the instance before this time (ISO 8601). */
+  until: string;
+}
+
+/** Everything a launcher remembers between cycles and across restarts: `<data-dir>/<name>.state`. */
+export interface LaunchState {
+  version: 1;
+  /** Launches still counted as in flight. */
+  launches: LaunchRecord[];
+  /** Instance name → backoff after failed launches. */
+  backoff: Record<string, BackoffRecord>;
+  /** Pending jobs no instance can take that were already reported (so each is reported once). */
+  reportedUnmatched: number[];
+  /** When the state was last saved (ISO 8601). */
+  savedAt?: string | undefined;
+}
+
+export function emptyState(): LaunchState {
+  return { version: 1, launches: [], backoff: {}, reportedUnmatched: [] };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIsoDate = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function checkLaunch(value: unknown, where: string, problems: string[]): LaunchRecord | undefined {
+  if (!isObject(value)) {
+    problems.push(`${where}: expected an object, found ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  const start = problems.length;
+  const need = (ok: boolean, key: string, expected: string) => {
+    if (!ok) problems.push(`${where}.${key}: expected ${expected}, found ${JSON.stringify(value[key])}`);
+  };
+  need(typeof value.id === 'string' && value.id !== '', 'id', 'a non-empty string');
+  need(typeof value.instance === 'string', 'instance', 'a string');
+  need(isCount(value.numJobs) && value.numJobs > 0, 'numJobs', 'a positive integer');
+  need(
+    Array.isArray(value.jobIds) && value.jobIds.every((id) => isCount(id)),
+    'jobIds',
+    'an array of job ids',
+  );
+  need(isIsoDate(value.launchedAt), 'launchedAt', 'a date');
+  need(value.phase === 'starting' || value.phase === 'submitted', 'phase', '"starting" or "submitted"');
+  need(value.batchJobId === undefined || typeof value.batchJobId === 'string', 'batchJobId', 'a string');
+  need(value.cluster === undefined || typeof value.cluster === 'string', 'cluster', 'a string');
+  need(
+    value.batchState === undefined || value.batchState === 'queued' || value.batchState === 'running',
+    'batchState',
+    '"queued" or "running"',
+  );
+  if (problems.length > start) return undefined;
+  return {
+    id: value.id as string,
+    instance: value.instance as string,
+    numJobs: value.numJobs as number,
+    jobIds: [...(value.jobIds as number[])],
+    launchedAt: value.launchedAt as string,
+    phase: value.phase as LaunchRecord['phase'],
+    batchJobId: value.batchJobId as string | undefined,
+    cluster: value.cluster as string | undefined,
+    batchState: value.batchState as LaunchRecord['batchState'],
+  };
+}
+
+/** Checks parsed JSON and returns the state it describes, or throws listing every problem. */
+export function parseState(text: string, file: string): LaunchState {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new LaunchStateError(
+      `The launch state file ${file} is not valid JSON: ${(cause as Error).message}`,
+      {
+        code: 'MR_LAUNCH_STATE_INVALID',
+        file,
+        cause,
+        hint: 'It is written by gitlab-meta-runner run/run-single. Move it away to start without launch history.',
+      },
+    );
+  }
+  const problems: string[] = [];
+  const state = emptyState();
+  if (!isObject(data)) problems.push(`(top level): expected an object, found ${JSON.stringify(data)}`);
+  else {
+    if (data.version !== 1) problems.push(`version: expected 1, found ${JSON.stringify(data.version)}`);
+    if (!Array.isArray(data.launches))
+      problems.push(`launches: expected an array, found ${JSON.stringify(data.launches)}`);
+    else
+      data.launches.forEach((l, i) => {
+        const launch = checkLaunch(l, `launches[${i}]`, problems);
+        if (launch) state.launches.push(launch);
+      });
+    if (data.backoff !== undefined) {
+      if (!isObject(data.backoff)) problems.push('backoff: expected an object');
+      else
+        for (const [name, b] of Object.entries(data.backoff)) {
+          if (isObject(b) && isCount(b.failures) && isIsoDate(b.until))
+            state.backoff[name] = { failures: b.failures, until: b.until };
+          else problems.push(`backoff.${name}: expected { failures, until }, found ${JSON.stringify(b)}`);
+        }
+    }
+    if (data.reportedUnmatched !== undefined) {
+      if (Array.isArray(data.reportedUnmatched) && data.reportedUnmatched.every((id) => isCount(id)))
+        state.reportedUnmatched = [...(data.reportedUnmatched as number[])];
+      else problems.push('reportedUnmatched: expected an array of job ids');
+    }
+    if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
+  }
+  if (problems.length > 0)
+    throw new LaunchStateError(`The launch state file ${file} is not valid (${problems.length} problem(s))`, {
+      code: 'MR_LAUNCH_STATE_INVALID',
+      file,
+      details: problems,
+      hint: 'It is written by gitlab-meta-runner run/run-single. Move it away to start without launch history.',
+    });
+  return state;
+}
+
+/** Reads the launch state; a missing file is an empty state. */
+export async function loadState(file: string): Promise<LaunchState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw new LaunchStateError(`Cannot read the launch state file ${file}: ${(cause as Error).message}`, {
+      code: 'MR_LAUNCH_STATE_IO',
+      file,
+      cause,
+    });
+  }
+  return parseState(text, file);
+}
+
+/** The JSON text of a state: one launch per line, so the file stays readable and diffs stay small. */
+export function serializeState(state: LaunchState): string {
+  const head = {
+    version: state.version,
+    savedAt: state.savedAt,
+    backoff: state.backoff,
+    reportedUnmatched: state.reportedUnmatched,
+  };
+  const launches = state.launches.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
+  const top = JSON.stringify(head, null, 2).slice(0, -2);
+  return `${top},\n  "launches": [${launches ? `\n${launches}\n  ` : ''}]\n}\n`;
+}
+
+/** Writes the launch state atomically (temporary file in the same directory, then rename), mode 0600. */
+export async function saveState(file: string, state: LaunchState, now = new Date()): Promise<void> {
+  state.savedAt = now.toISOString();
+  try {
+    await writeFileAtomic(file, serializeState(state), { mode: 0o600 });
+  } catch (cause) {
+    throw new LaunchStateError(`Cannot write the launch state file ${file}: ${(cause as Error).message}`, {
+      code: 'MR_LAUNCH_STATE_IO',
+      file,
+      cause,
+    });
+  }
+}
