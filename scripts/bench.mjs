@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '';
-const tsx = join(dirname(createRequire(join(root, 'packages/test-support/package.json')).resolve('tsx/package.json')), 'dist/loader.mjs');
+const tsx = join(
+  dirname(createRequire(join(root, 'packages/test-support/package.json')).resolve('tsx/package.json')),
+  'dist/loader.mjs',
+);
 
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages')).sort()) {

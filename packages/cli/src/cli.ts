@@ -67,6 +67,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .alias('h', 'help')
     .strict()
     .strictCommands()
+    // A repeated option takes its last value (`--data-dir a --data-dir b` means b), as scanArgv does.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .recommendCommands()
     .demandCommand(1, 'Name a command; see the list above.')
     .wrap(Math.min(110, process.stdout.columns || 100))

@@ -1,5 +1,4 @@
 export { EXIT, exitCodeFor, formatError, UsageError } from './errors.js';
 export { type GlobalOptions, type ScannedArgv, scanArgv } from './global-options.js';
 export type { CliIo, CommandContext } from './io.js';
-export { main } from './main.js';
 export { defaultConfigFile, defaultDataDir, resolvePaths } from './paths.js';

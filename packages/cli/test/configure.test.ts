@@ -3,11 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, runCli, writeDevBin } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  type GitLabSimulator,
-  type SimulatorOptions,
-  startSimulator,
-} from '@mr/gitlab-simulator';
+import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
 
 const simulators: GitLabSimulator[] = [];
 afterEach(async () => {

@@ -61,6 +61,8 @@ export {
 export {
   type BackoffRecord,
   emptyState,
+  type FailureRecord,
+  RECENT_FAILURES_KEPT,
   type LaunchRecord,
   type LaunchState,
   loadState,

@@ -20,7 +20,7 @@ import {
 import { type ProcessResult, runProcess } from './run-process.js';
 import { launchEnvironment, redact } from './redact.js';
 import { slurmBatchSystem } from './slurm.js';
-import { type LaunchRecord, type LaunchState, loadState, saveState } from './state.js';
+import { type LaunchRecord, type LaunchState, loadState, RECENT_FAILURES_KEPT, saveState } from './state.js';
 
 /** The `[launch]` settings of one instance for one launch, after variable expansion. */
 export interface LaunchSettings {
@@ -574,6 +574,14 @@ export class Launcher {
           result.failures.push(outcome);
           failedInstances.add(record.instance);
           this.state.launches = this.state.launches.filter((r) => r !== record);
+          this.state.recentFailures = [
+            ...this.state.recentFailures,
+            {
+              at: this.#now().toISOString(),
+              instance: record.instance,
+              message: outcome.error.message.split('\n')[0]!,
+            },
+          ].slice(-RECENT_FAILURES_KEPT);
           this.state.backoff[record.instance] = nextBackoff(
             this.state.backoff[record.instance],
             this.options.settings.failureBackoffMs,

@@ -31,6 +31,9 @@ const sample = (): LaunchState => ({
   ],
   backoff: { cpu: { failures: 2, until: '2024-06-01T10:01:00.000Z' } },
   reportedUnmatched: [99],
+  recentFailures: [
+    { at: '2024-06-01T09:59:00.000Z', instance: 'cpu', message: 'The launch command exited with 1' },
+  ],
 });
 
 describe('the launch state file', () => {

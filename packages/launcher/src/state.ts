@@ -31,6 +31,18 @@ export interface BackoffRecord {
   until: string;
 }
 
+/** A failed launch, kept for `gitlab-meta-runner status` (the most recent {@link RECENT_FAILURES_KEPT}). */
+export interface FailureRecord {
+  /** When the launch failed (ISO 8601). */
+  at: string;
+  instance: string;
+  /** What went wrong, secrets redacted (the first line of the error). */
+  message: string;
+}
+
+/** How many failed launches the state keeps. */
+export const RECENT_FAILURES_KEPT = 20;
+
 /** Everything a launcher remembers between cycles and across restarts: `<data-dir>/<name>.state`. */
 export interface LaunchState {
   version: 1;
@@ -40,12 +52,14 @@ export interface LaunchState {
   backoff: Record<string, BackoffRecord>;
   /** Pending jobs no instance can take that were already reported (so each is reported once). */
   reportedUnmatched: number[];
+  /** The most recent failed launches, oldest first. */
+  recentFailures: FailureRecord[];
   /** When the state was last saved (ISO 8601). */
   savedAt?: string | undefined;
 }
 
 export function emptyState(): LaunchState {
-  return { version: 1, launches: [], backoff: {}, reportedUnmatched: [] };
+  return { version: 1, launches: [], backoff: {}, reportedUnmatched: [], recentFailures: [] };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -135,6 +149,13 @@ export function parseState(text: string, file: string): LaunchState {
         state.reportedUnmatched = [...(data.reportedUnmatched as number[])];
       else problems.push('reportedUnmatched: expected an array of job ids');
     }
+    if (data.recentFailures !== undefined) {
+      const ok = (f: unknown): f is FailureRecord =>
+        isObject(f) && isIsoDate(f.at) && typeof f.instance === 'string' && typeof f.message === 'string';
+      if (Array.isArray(data.recentFailures) && data.recentFailures.every(ok))
+        state.recentFailures = data.recentFailures.slice(-RECENT_FAILURES_KEPT).map((f) => ({ ...f }));
+      else problems.push('recentFailures: expected an array of { at, instance, message }');
+    }
     if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
   }
   if (problems.length > 0)
@@ -170,6 +191,7 @@ export function serializeState(state: LaunchState): string {
     savedAt: state.savedAt,
     backoff: state.backoff,
     reportedUnmatched: state.reportedUnmatched,
+    recentFailures: state.recentFailures,
   };
   const launches = state.launches.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
   const top = JSON.stringify(head, null, 2).slice(0, -2);

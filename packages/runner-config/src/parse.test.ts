@@ -363,3 +363,21 @@ describe('loadConfig', () => {
     await expect(loadConfig(path)).rejects.toMatchObject({ code: 'MR_CONFIG_UNREADABLE' });
   });
 });
+
+describe('requireManagementToken', () => {
+  const text = minimalConfig().replace('"glpat-secret-value"', '"$UNSET_TOKEN_VARIABLE"');
+
+  it('makes an unset management token variable a problem by default', () => {
+    expect(() => parseConfig(text, { file: 'c.toml', env: {} })).toThrow(
+      expect.objectContaining({
+        code: 'MR_CONFIG_TEMPLATE',
+        problems: [expect.objectContaining({ variable: 'UNSET_TOKEN_VARIABLE' })],
+      }),
+    );
+  });
+
+  it('keeps the token as written when false', () => {
+    const config = parseConfig(text, { file: 'c.toml', env: {}, requireManagementToken: false });
+    expect(config.management_token).toBe('$UNSET_TOKEN_VARIABLE');
+  });
+});

@@ -13,6 +13,11 @@ export interface ParseConfigOptions {
   file: string;
   /** Environment for `management_token = "$VARIABLE"`. Default `process.env`. */
   env?: Env | undefined;
+  /**
+   * Default true. False for commands that never talk to GitLab (`status`): a `management_token` whose
+   * variable is not set is then kept as written instead of being a problem.
+   */
+  requireManagementToken?: boolean | undefined;
 }
 
 const EXAMPLE_HINT = 'gitlab-meta-runner show-example-config prints a documented example of every key';
@@ -96,7 +101,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const lines = locateKeys(text);
   const problems = result.success ? [] : problemsFromIssues(result.error.issues, data, lines);
   const rawToken = data.management_token;
-  const token = typeof rawToken === 'string' ? expandToken(rawToken, env) : undefined;
+  let token = typeof rawToken === 'string' ? expandToken(rawToken, env) : undefined;
+  if (token && token.problems.length > 0 && options.requireManagementToken === false) {
+    token = { value: rawToken as string, problems: [] };
+  }
   const tokenLine = lines.get('management_token');
   for (const problem of token?.problems ?? []) {
     problems.push(
@@ -119,7 +127,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
 }
 
 /** Reads, parses and validates a config file; see {@link parseConfig}. */
-export async function loadConfig(file: string, options: { env?: Env | undefined } = {}): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  options: Omit<ParseConfigOptions, 'file'> = {},
+): Promise<Config> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -135,7 +146,7 @@ export async function loadConfig(file: string, options: { env?: Env | undefined 
       cause: error,
     });
   }
-  return parseConfig(text, { file, env: options.env });
+  return parseConfig(text, { ...options, file });
 }
 
 function readError(file: string, error: unknown): ConfigError {

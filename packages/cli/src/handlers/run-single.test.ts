@@ -101,6 +101,16 @@ args = ['-c', 'cat >/dev/null; echo "submitting for $$0"; echo "sbatch: error: B
     const state = JSON.parse(readFileSync(f.stateFile, 'utf8'));
     expect(state.launches).toEqual([]);
     expect(state.backoff.cpu.failures).toBe(1);
+    expect(state.recentFailures).toEqual([
+      expect.objectContaining({
+        instance: 'cpu',
+        message: expect.stringContaining('failed with exit code 1'),
+      }),
+    ]);
+    // status shows it, with the backoff.
+    const status = await f.cli(['status']);
+    expect(status.stdout).toMatch(/recent launch failures:\n  \S+ cpu: .*failed with exit code 1/);
+    expect(status.stdout).toMatch(/cpu: 1 failed launch\(es\) in a row, next try in/);
     // The next run-single respects the backoff instead of hammering the batch system.
     const again = await f.cli(['run-single', '-v']);
     expect(again.exitCode).toBe(0);

@@ -1,0 +1,26 @@
+import type { Argv } from 'yargs';
+import type { CommandSpec } from './command.js';
+
+/** `gitlab-meta-runner demo`: the whole flow against a simulated GitLab, with no cluster. */
+export const demoCommand: CommandSpec = {
+  command: 'demo',
+  describe:
+    'Run the whole flow with no GitLab and no cluster: a GitLab API simulator on 127.0.0.1 with pending jobs, `configure`, then the real launcher with a local stand-in for sbatch and gitlab-runner, until every job it can match is done',
+  builder: (y: Argv) =>
+    y
+      .option('jobs', { type: 'number', default: 12, describe: 'How many matchable jobs to queue (1-200)' })
+      .option('keep', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep the demo directory (config, tokens, state, logs)',
+      })
+      .option('dir', {
+        type: 'string',
+        describe: 'Use this directory instead of a new temporary one (implies --keep)',
+      }),
+  examples: [
+    ['$0 demo', 'twelve jobs, then a summary'],
+    ['$0 demo --jobs 40 --keep', 'more jobs; keep the files to look at afterwards'],
+  ],
+  load: async () => (await import('../handlers/demo.js')).demoHandler,
+};

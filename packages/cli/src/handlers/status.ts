@@ -1,0 +1,227 @@
+import { readFile, stat } from 'node:fs/promises';
+import { type FailureRecord, type LaunchRecord, loadState, staleReason } from '@mr/launcher';
+import {
+  type Config,
+  loadConfig,
+  readTokens,
+  statePath,
+  type TokensFile,
+  tokensFilePath,
+} from '@mr/runner-config';
+import type { CommandResult } from '../commands/command.js';
+import type { CommandContext } from '../io.js';
+
+/** Who holds the data directory's launcher lock, as far as its lock file tells. */
+interface LauncherHolder {
+  running: boolean;
+  host?: string | undefined;
+  pid?: number | undefined;
+  since?: string | undefined;
+  refreshed_seconds_ago?: number | undefined;
+  stale_reason?: string | undefined;
+}
+
+interface StatusReport {
+  config_file: string;
+  name: string;
+  data_dir: string;
+  state_file: string;
+  state_saved_at?: string | undefined;
+  launcher: LauncherHolder;
+  in_flight: Array<{
+    instance: string;
+    batch_job_id?: string | undefined;
+    phase: LaunchRecord['phase'];
+    batch_state?: LaunchRecord['batchState'];
+    num_jobs: number;
+    job_ids: number[];
+    launched_at: string;
+    age_seconds: number;
+  }>;
+  backoff: Array<{ instance: string; failures: number; until: string; seconds_left: number }>;
+  recent_failures: FailureRecord[];
+  runners: Array<{
+    instance: string;
+    id?: number | undefined;
+    in_config: boolean;
+    registered: boolean;
+    token_expires_at?: string | undefined;
+    expires_in_seconds?: number | undefined;
+  }>;
+}
+
+async function readHolder(lockFile: string, now: number): Promise<LauncherHolder> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    [text, mtimeMs] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile).then((s) => s.mtimeMs)]);
+  } catch {
+    return { running: false };
+  }
+  let holder: { host?: unknown; pid?: unknown; since?: unknown; token?: unknown } = {};
+  try {
+    holder = JSON.parse(text);
+  } catch {
+    // Judged by its age alone.
+  }
+  const valid =
+    typeof holder.host === 'string' && typeof holder.pid === 'number' && typeof holder.token === 'string';
+  const reason = staleReason(
+    valid ? { host: holder.host as string, pid: holder.pid as number, since: '', token: '' } : undefined,
+    mtimeMs,
+    60_000,
+    now,
+  );
+  return {
+    running: reason === undefined,
+    host: valid ? (holder.host as string) : undefined,
+    pid: valid ? (holder.pid as number) : undefined,
+    since: typeof holder.since === 'string' ? holder.since : undefined,
+    refreshed_seconds_ago: Math.max(0, Math.round((now - mtimeMs) / 1000)),
+    stale_reason: reason,
+  };
+}
+
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 1000));
+}
+
+async function buildReport(context: CommandContext, config: Config, now: number): Promise<StatusReport> {
+  const stateFile = statePath(context.dataDir, config.name);
+  const [state, tokens, launcher] = await Promise.all([
+    loadState(stateFile),
+    readTokens(tokensFilePath(context.dataDir, config.name)).catch((error: Error): TokensFile => {
+      context.logger.warn(`registered runners not shown: ${error.message}`);
+      return {};
+    }),
+    readHolder(`${stateFile}.lock`, now),
+  ]);
+  const names = [...new Set([...Object.keys(config.runners), ...Object.keys(tokens)])].sort();
+  return {
+    config_file: context.configFile,
+    name: config.name,
+    data_dir: context.dataDir,
+    state_file: stateFile,
+    state_saved_at: state.savedAt,
+    launcher,
+    in_flight: state.launches
+      .map((l) => ({
+        instance: l.instance,
+        batch_job_id: l.batchJobId,
+        phase: l.phase,
+        batch_state: l.batchState,
+        num_jobs: l.numJobs,
+        job_ids: l.jobIds,
+        launched_at: l.launchedAt,
+        age_seconds: seconds(now - Date.parse(l.launchedAt)),
+      }))
+      .sort((a, b) => a.instance.localeCompare(b.instance) || a.launched_at.localeCompare(b.launched_at)),
+    backoff: Object.entries(state.backoff)
+      .map(([instance, b]) => ({ instance, ...b, seconds_left: seconds(Date.parse(b.until) - now) }))
+      .filter((b) => b.seconds_left > 0),
+    recent_failures: state.recentFailures,
+    runners: names.map((instance) => {
+      const token = Object.hasOwn(tokens, instance) ? tokens[instance] : undefined;
+      const expires = token?.token_expires_at;
+      return {
+        instance,
+        id: token?.id,
+        in_config: Object.hasOwn(config.runners, instance),
+        registered: token !== undefined,
+        token_expires_at: expires,
+        expires_in_seconds: expires ? Math.round((Date.parse(expires) - now) / 1000) : undefined,
+      };
+    }),
+  };
+}
+
+/** A duration for people: the two largest units, e.g. `9d23h`, `2m5s`, `40s`. */
+function age(total: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(total));
+  for (const [unit, size] of units) {
+    if (rest >= size || (parts.length > 0 && parts.length < 2)) {
+      if (parts.length < 2) parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
+}
+
+function render(report: StatusReport): string {
+  const lines: string[] = [];
+  lines.push(`config ${report.config_file} (name "${report.name}"), data directory ${report.data_dir}`);
+  const l = report.launcher;
+  if (l.running) {
+    lines.push(`launcher: running, process ${l.pid} on ${l.host}${l.since ? ` since ${l.since}` : ''}`);
+  } else if (l.stale_reason) {
+    lines.push(`launcher: not running (a stale lock remains: ${l.stale_reason})`);
+  } else {
+    lines.push('launcher: not running');
+  }
+
+  lines.push('');
+  const byInstance = new Map<string, StatusReport['in_flight']>();
+  for (const launch of report.in_flight) {
+    byInstance.set(launch.instance, [...(byInstance.get(launch.instance) ?? []), launch]);
+  }
+  const jobs = report.in_flight.reduce((n, x) => n + x.num_jobs, 0);
+  lines.push(`runners in flight: ${report.in_flight.length} (for up to ${jobs} jobs)`);
+  for (const [instance, launches] of byInstance) {
+    lines.push(`  ${instance}: ${launches.length}`);
+    for (const x of launches) {
+      const state = x.phase === 'starting' ? 'launch command running' : (x.batch_state ?? 'submitted');
+      const id = x.batch_job_id ? `batch job ${x.batch_job_id}` : 'no batch job id';
+      lines.push(
+        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}`,
+      );
+    }
+  }
+
+  if (report.backoff.length > 0) {
+    lines.push('', 'launch backoff:');
+    for (const b of report.backoff) {
+      lines.push(
+        `  ${b.instance}: ${b.failures} failed launch(es) in a row, next try in ${age(b.seconds_left)}`,
+      );
+    }
+  }
+  if (report.recent_failures.length > 0) {
+    lines.push('', 'recent launch failures:');
+    for (const f of report.recent_failures) lines.push(`  ${f.at} ${f.instance}: ${f.message}`);
+  }
+
+  lines.push('', 'registered runners:');
+  if (report.runners.length === 0) lines.push('  none');
+  for (const r of report.runners) {
+    let text: string;
+    if (!r.registered) text = 'not registered: run `gitlab-meta-runner configure`';
+    else {
+      text = `runner id ${r.id}`;
+      if (r.expires_in_seconds === undefined) text += ', token does not expire';
+      else if (r.expires_in_seconds <= 0) text += `, token EXPIRED at ${r.token_expires_at}: run configure`;
+      else text += `, token expires ${r.token_expires_at} (in ${age(r.expires_in_seconds)})`;
+      if (!r.in_config) text += '; not in the config any more: `configure` deletes it';
+    }
+    lines.push(`  ${r.instance}: ${text}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Prints the launcher state of the data directory for people, or as JSON with `--json`. */
+export async function statusHandler(
+  context: CommandContext,
+  args: Record<string, unknown>,
+): Promise<CommandResult> {
+  // status never talks to GitLab, so it works without the management token's variable.
+  const config = await loadConfig(context.configFile, { env: context.env, requireManagementToken: false });
+  const report = await buildReport(context, config, Date.now());
+  context.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+  return 0;
+}

@@ -1,0 +1,52 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, removeTempDirs, runCli } from '@mr/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+
+afterAll(removeTempDirs);
+
+describe('gitlab-meta-runner demo', () => {
+  it('configures runners and runs the launcher until every matchable job is done', async () => {
+    const result = await runCli(['demo', '--jobs', '5'], {
+      env: { MR_STANDIN_JOB_MS: '100' },
+      timeout: 90_000,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('== configure');
+    expect(result.stdout).toContain('created: cpu, gpu');
+    expect(result.stdout).toMatch(/done {3}5\/5/);
+    expect(result.stdout).toMatch(/All 5 matchable jobs done in [\d.]+ s by \d+ launches/);
+    expect(result.stdout).toContain('1 job left pending: no runner instance has the tags arm64');
+    expect(result.stderr).toMatch(/matches no runner instance.*tags=arm64/);
+    expect(result.stdout + result.stderr).not.toMatch(/glpat-|glrt-/);
+  }, 100_000);
+
+  it('keeps its files with --dir, and status reads them', async () => {
+    const dir = join(makeTempDir(), 'demo');
+    const result = await runCli(['demo', '--jobs', '2', '--dir', dir], {
+      env: { MR_STANDIN_JOB_MS: '50' },
+      timeout: 90_000,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Files, kept in ${dir}`);
+    const tokens = join(dir, 'data', 'demo.tokens');
+    expect(statSync(tokens).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, 'data', 'demo.gitlab-config.toml'))).toBe(true);
+    // status needs no management token: DEMO_GITLAB_TOKEN is not set here.
+    const status = await runCli([
+      'status',
+      '--config-file',
+      join(dir, 'config.toml'),
+      '--data-dir',
+      join(dir, 'data'),
+    ]);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/cpu: runner id \d+/);
+  }, 100_000);
+
+  it('rejects a job count out of range with a usage error', async () => {
+    const result = await runCli(['demo', '--jobs', '0']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--jobs takes a whole number from 1 to 200');
+  });
+});
