@@ -32,6 +32,8 @@ export function binConfig(outDir: string): UserConfig {
     // Less to parse on every start.
     minify: true,
     noExternal: [/.*/],
+    // The only package from node_modules in the bundle (workspace packages come from their sources).
+    inlineOnly: ['smol-toml'],
     outputOptions: { chunkFileNames: 'bin-[name]-[hash].js' },
   };
 }

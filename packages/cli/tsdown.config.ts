@@ -32,6 +32,9 @@ export default defineConfig([
     clean: false,
     minify: true,
     noExternal: [/^@mr\/(apptainer-executor|template|logger)(\/|$)/, /^@mr\/runner-config\/executor$/],
+    // zod is loaded only by the lazy chunk that explains a bad [executor] section with the full schema.
+    external: ['zod'],
+    inlineOnly: [],
     // Workspace packages that get inlined come from their sources.
     inputOptions: { resolve: { conditionNames: ['@mr/source', 'import', 'node', 'default'] } },
     outputOptions: { chunkFileNames: 'hot-[name]-[hash].js' },
