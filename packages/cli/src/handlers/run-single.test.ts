@@ -109,7 +109,7 @@ args = ['-c', 'cat >/dev/null; echo "submitting for $$0"; echo "sbatch: error: B
     ]);
     // status shows it, with the backoff.
     const status = await f.cli(['status']);
-    expect(status.stdout).toMatch(/recent launch failures:\n  \S+ cpu: .*failed with exit code 1/);
+    expect(status.stdout).toMatch(/recent launch failures:\n {2}\S+ cpu: .*failed with exit code 1/);
     expect(status.stdout).toMatch(/cpu: 1 failed launch\(es\) in a row, next try in/);
     // The next run-single respects the backoff instead of hammering the batch system.
     const again = await f.cli(['run-single', '-v']);
