@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsdown';
-
-const common = {
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  fixedExtension: false,
-} as const;
+import { baseConfig as common } from '../../tsdown.base.ts';
 
 export default defineConfig([
   // The library entry (main, paths, errors) for tooling, with types.

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { scopes, tryExpand, type VariableLookup } from '@mr/template';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
-import type { BatchSystem, Config, PullPolicy } from './schema.js';
+import type { BatchSystem, Config, ExecutorSection } from './schema.js';
 import { closest } from './suggest.js';
 
 /** What instantiation needs to know about the running program and its environment. */
@@ -45,30 +45,17 @@ export interface InstantiatedRunner {
 }
 
 /** `[executor]` for one instance: the settings of the apptainer executor. Durations in seconds, sizes in bytes. */
-export interface InstantiatedExecutor {
+export interface InstantiatedExecutor extends Omit<ExecutorSection, 'builds_dir' | 'gpu_amd' | 'gpu_nvidia'> {
   /** `[executor].builds_dir`, else `[runner].builds_dir`. */
   builds_dir: string;
   /** `[runner].cache_dir`. */
   cache_dir: string;
-  image_dir?: string | undefined;
-  image_cache_dir?: string | undefined;
-  image_tmp_dir?: string | undefined;
-  pull_policy: PullPolicy;
-  apptainer_executable: string;
+  /** Expanded to a boolean. */
   gpu_amd: boolean;
+  /** Expanded to a boolean. */
   gpu_nvidia: boolean;
-  mount: string[];
   /** Expanded, or as written when it names a variable that exists only when the job runs. */
   description?: string | undefined;
-  default_image?: string | undefined;
-  allowed_images?: string[] | undefined;
-  allowed_pull_policies?: PullPolicy[] | undefined;
-  predefined_stages: 'host' | 'image';
-  pass_env: string[];
-  exec_args: string[];
-  image_max_size?: number | undefined;
-  image_max_age?: number | undefined;
-  kill_timeout: number;
 }
 
 /** `[launch]` for one instance and one launch. Durations in seconds. */

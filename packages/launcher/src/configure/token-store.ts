@@ -1,13 +1,19 @@
-import { type RunnerToken, type TokensFile, writeTokens } from '@mr/runner-config';
+import { existsSync } from 'node:fs';
+import { type RunnerToken, readTokens, type TokensFile, writeTokens } from '@mr/runner-config';
 
 /**
  * The tokens file as it is being changed: every change is written at once (atomically, mode 0600), one
  * write after the other. `ready()` resolves when the file on disk holds every change made so far; callers
  * await it before each GitLab request, so a token is on disk before the next request starts.
+ *
+ * Each write applies this store's own changes to the file as it is on disk at that moment, so entries that
+ * another process wrote meanwhile (`run` renewing a token while `configure` runs) are kept.
  */
 export class TokenStore {
   readonly path: string;
-  readonly #tokens: TokensFile;
+  #tokens: TokensFile;
+  /** This store's changes: an entry, or null for a removed one. */
+  readonly #own = new Map<string, RunnerToken | null>();
   #writing: Promise<void> = Promise.resolve();
   #failure: unknown;
   #changed = false;
@@ -39,12 +45,14 @@ export class TokenStore {
   /** Stores an entry and resolves once the file holds it. */
   set(instance: string, entry: RunnerToken): Promise<void> {
     this.#tokens[instance] = entry;
+    this.#own.set(instance, entry);
     return this.#write();
   }
 
   /** Removes an entry and resolves once the file no longer holds it. */
   delete(instance: string): Promise<void> {
     delete this.#tokens[instance];
+    this.#own.set(instance, null);
     return this.#write();
   }
 
@@ -59,7 +67,18 @@ export class TokenStore {
     this.#writing = this.#writing.then(async () => {
       if (this.#failure !== undefined) return;
       try {
-        await writeTokens(this.path, this.#tokens);
+        // A file that is gone or cannot be read now is replaced by this store's view, which holds every
+        // token it knew.
+        const onDisk = existsSync(this.path)
+          ? await readTokens(this.path).catch(() => this.#tokens)
+          : this.#tokens;
+        const merged: TokensFile = { ...onDisk };
+        for (const [instance, entry] of this.#own) {
+          if (entry === null) delete merged[instance];
+          else merged[instance] = entry;
+        }
+        await writeTokens(this.path, merged);
+        this.#tokens = merged;
       } catch (error) {
         this.#failure = error;
       }
