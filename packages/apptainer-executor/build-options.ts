@@ -25,6 +25,10 @@ export function binConfig(outDir: string): UserConfig {
   return {
     ...common,
     entry: { bin: join(here, 'src/bin.ts') },
+    // CommonJS on purpose: it spares every start Node's ES module loader (a few ms of ~30).
+    format: 'cjs',
+    checks: { legacyCjs: false },
+    shims: true,
     outDir,
     dts: false,
     sourcemap: false,
@@ -34,6 +38,6 @@ export function binConfig(outDir: string): UserConfig {
     noExternal: [/.*/],
     // The only package from node_modules in the bundle (workspace packages come from their sources).
     inlineOnly: ['smol-toml'],
-    outputOptions: { chunkFileNames: 'bin-[name]-[hash].js' },
+    outputOptions: { chunkFileNames: 'bin-[name]-[hash].cjs' },
   };
 }

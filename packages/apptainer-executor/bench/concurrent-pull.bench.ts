@@ -16,7 +16,7 @@ const PULL_MS = Number(process.env.MR_BENCH_PULL_MS ?? 4000);
 const JOBS = 16;
 const TARGET = 1.2;
 
-const bin = join(packageDir('apptainer-executor'), 'dist', 'bin.js');
+const bin = join(packageDir('apptainer-executor'), 'dist', 'bin.cjs');
 if (!existsSync(bin)) {
   console.error(`${bin} is missing: run "pnpm build" first`);
   process.exit(1);

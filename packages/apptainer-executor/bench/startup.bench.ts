@@ -9,8 +9,8 @@ import { makeTempDir, packageDir, removeTempDirs } from '@mr/test-support';
 const RUNS = Number(process.env.MR_BENCH_RUNS ?? 31);
 const TARGET = 1.5;
 
-const executorBin = join(packageDir('apptainer-executor'), 'dist', 'bin.js');
-const cliBin = join(packageDir('cli'), 'dist', 'bin.js');
+const executorBin = join(packageDir('apptainer-executor'), 'dist', 'bin.cjs');
+const cliBin = join(packageDir('cli'), 'bin', 'gitlab-meta-runner.cjs');
 for (const bin of [executorBin, cliBin]) {
   if (!existsSync(bin)) {
     console.error(`${bin} is missing: run "pnpm build" first`);

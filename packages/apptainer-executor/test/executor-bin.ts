@@ -15,7 +15,7 @@ export function bundledExecutorBin(): Promise<string> {
   bundle ??= (async () => {
     const outDir = makeTempDir('mr-executor-bin-');
     await build({ ...binConfig(outDir), config: false, logLevel: 'silent' });
-    return join(outDir, 'bin.js');
+    return join(outDir, 'bin.cjs');
   })();
   return bundle;
 }

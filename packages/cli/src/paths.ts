@@ -1,6 +1,8 @@
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import type { GlobalOptions } from './global-options.js';
+
+// Built-ins without their ES module wrappers: this module is on the executor's hot path (see bin.ts).
+const { homedir } = process.getBuiltinModule('node:os');
+const { isAbsolute, join, resolve } = process.getBuiltinModule('node:path');
 
 type Env = Record<string, string | undefined>;
 

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+// Without the ES module wrapper of node:path: this module is on the executor's hot path (see bin.ts).
+const { resolve } = process.getBuiltinModule('node:path');
 
 /**
  * Where `$THIS` points: `GITLAB_META_RUNNER_THIS` when the command runs through a wrapper (a module system,

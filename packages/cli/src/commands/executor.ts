@@ -2,7 +2,7 @@ import type { CommandSpec } from './command.js';
 
 /**
  * `gitlab-meta-runner executor <instance> <step> [args..]`: the apptainer custom executor gitlab-runner calls.
- * Calls from gitlab-runner are routed before yargs loads (see main.ts); this definition serves --help and
+ * Calls from gitlab-runner are routed before yargs loads (see bin.ts); this definition serves --help and
  * unusual command lines.
  */
 export const executorCommand: CommandSpec = {

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { type ExecutorSettings, parseStep, processIo, runExecutorStep } from '@mr/apptainer-executor';
 import type { Logger, LogLevel } from '@mr/logger';
 import { type InstantiatedExecutor, loadExecutorSettings } from '@mr/runner-config/executor';
@@ -6,6 +5,9 @@ import type { CommandResult } from '../commands/command.js';
 import type { ScannedArgv } from '../global-options.js';
 import type { CliIo, CommandContext } from '../io.js';
 import { resolvePaths } from '../paths.js';
+
+// Without the ES module wrapper of node:os: this module is on the executor's hot path (see bin.ts).
+const { homedir } = process.getBuiltinModule('node:os');
 
 /** The executor's settings from the instantiated `[executor]` section (seconds → ms). */
 export function toExecutorSettings(x: InstantiatedExecutor): ExecutorSettings {
