@@ -169,7 +169,13 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
     const newToken = f.sim.runners()[0]!.token;
     expect(newToken).not.toBe(oldToken);
     expect(readFileSync(tokensFile, 'utf8')).toContain(newToken);
-    expect(readFileSync(join(f.dataDir, 'meta.gitlab-config.toml'), 'utf8')).toContain(newToken);
+    // The generated config is rewritten right after the tokens file.
+    const generated = join(f.dataDir, 'meta.gitlab-config.toml');
+    await eventually(
+      () => readFileSync(generated, 'utf8').includes(newToken),
+      15_000,
+      'the generated config to change',
+    );
     // A runner launched now authenticates with the new token.
     const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
     await f.sim.waitFor(() => f.sim.job(job!.id)?.status === 'success', { timeoutMs: 30_000 });
