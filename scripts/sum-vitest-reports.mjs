@@ -12,7 +12,8 @@ for (const file of process.argv.slice(2)) {
     const broken = report.testResults.filter(
       (f) => f.status === 'failed' && !f.assertionResults.some((t) => t.status === 'failed'),
     );
-    for (const f of broken) console.log(`${file}: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
+    for (const f of broken)
+      console.log(`${file}: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
     passed += report.numPassedTests;
     failed += report.numFailedTests + broken.length;
     skipped += report.numPendingTests + report.numTodoTests;
