@@ -1,24 +1,38 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTokens, writeTokens } from '@mr/runner-config';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureSystemId } from './system-id.js';
 import { TokenStore } from './token-store.js';
 
 afterAll(removeTempDirs);
 
 describe('TokenStore', () => {
-  it('has every change on disk, mode 0600, when a set or delete resolves', async () => {
-    const file = join(makeTempDir(), 'site.tokens');
-    const store = new TokenStore(file, { old: { id: 1, token: 'glrt-old' } });
-    await store.set('cpu', { id: 2, token: 'glrt-cpu' });
-    expect(await readTokens(file)).toEqual({
-      old: { id: 1, token: 'glrt-old' },
-      cpu: { id: 2, token: 'glrt-cpu' },
-    });
-    await store.delete('old');
-    expect(await readTokens(file)).toEqual({ cpu: { id: 2, token: 'glrt-cpu' } });
+  it('writes every change at once, in order, mode 0600', async () => {
+    const file = join(makeTempDir(), 'data', 'x.tokens');
+    const store = new TokenStore(file, {});
+    const writes = [
+      store.set('a', { id: 1, token: 'glrt-aaaaaaaaaaaa' }),
+      store.set('b', { id: 2, token: 'glrt-bbbbbbbbbbbb' }),
+    ];
+    await writes[0];
+    expect(Object.keys(await readTokens(file))).toContain('a');
+    await Promise.all(writes);
+    await store.delete('a');
+    expect(await readTokens(file)).toEqual({ b: { id: 2, token: 'glrt-bbbbbbbbbbbb' } });
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(store.changed).toBe(true);
+  });
+
+  it('fails for good once a write failed', async () => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'file'), '');
+    const store = new TokenStore(join(dir, 'file', 'x.tokens'), {});
+    await expect(store.set('a', { id: 1, token: 'glrt-aaaaaaaaaaaa' })).rejects.toMatchObject({
+      code: 'MR_WRITE_FAILED',
+    });
+    await expect(store.ready()).rejects.toMatchObject({ code: 'MR_WRITE_FAILED' });
   });
 
   it('keeps entries another process wrote meanwhile', async () => {
@@ -34,5 +48,33 @@ describe('TokenStore', () => {
       new: { id: 4, token: 'glrt-new' },
     });
     expect(store.get('cpu')?.token).toBe('glrt-cpu-2');
+  });
+
+  it('writes its own view when the file is gone', async () => {
+    const file = join(makeTempDir(), 'site.tokens');
+    const store = new TokenStore(file, { old: { id: 1, token: 'glrt-old' } });
+    await store.set('cpu', { id: 2, token: 'glrt-cpu' });
+    expect(await readTokens(file)).toEqual({
+      old: { id: 1, token: 'glrt-old' },
+      cpu: { id: 2, token: 'glrt-cpu' },
+    });
+  });
+});
+
+describe('ensureSystemId', () => {
+  it('creates .runner_system_id beside the config in gitlab-runner format, and keeps an existing one', async () => {
+    const dir = join(makeTempDir(), 'shared');
+    const created = await ensureSystemId(join(dir, 'meta.gitlab-config.toml'));
+    expect(created).toMatchObject({ path: join(dir, '.runner_system_id'), created: true });
+    expect(created.id).toMatch(/^s_[0-9a-f]{12}$/);
+    expect(readFileSync(created.path, 'utf8')).toBe(`${created.id}\n`);
+    expect(statSync(created.path).mode & 0o777).toBe(0o600);
+    const again = await ensureSystemId(join(dir, 'other.toml'));
+    expect(again).toEqual({ ...created, created: false });
+
+    const own = makeTempDir();
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, '.runner_system_id'), 's_0123456789ab\n');
+    expect((await ensureSystemId(join(own, 'c.toml'))).id).toBe('s_0123456789ab');
   });
 });
