@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { scopes, tryExpand, type VariableLookup } from '@mr/template';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
-import type { BatchSystem, Config, ExecutorSection } from './schema.js';
+import type { BatchSystem, Config, CustomExecutorSection, ExecutorSection } from './schema.js';
 import { closest } from './suggest.js';
 
 /** What instantiation needs to know about the running program and its environment. */
@@ -20,17 +20,8 @@ export interface LaunchContext extends InstanceContext {
   numJobs: number;
 }
 
-/** `[runner.custom]` for one instance. */
-export interface InstantiatedCustom {
-  config_exec: string;
-  config_args: string[];
-  prepare_exec: string;
-  prepare_args: string[];
-  run_exec: string;
-  run_args: string[];
-  cleanup_exec: string;
-  cleanup_args: string[];
-}
+/** `[runner.custom]` for one instance: the same keys, every value expanded. */
+export type InstantiatedCustom = CustomExecutorSection;
 
 /** `[runner]` for one instance: its entry in the generated gitlab-runner config (without url, id and token). */
 export interface InstantiatedRunner {
