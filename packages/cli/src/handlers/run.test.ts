@@ -74,6 +74,9 @@ describe('gitlab-meta-runner run', { timeout: 60_000 }, () => {
       timeoutMs: 30_000,
       description: 'every job to succeed',
     });
+    // Every runner of the first wave has exited (they poll for --wait-timeout after their last job, and one
+    // that is still polling could take the next job before the runner launched for it).
+    await eventually(() => f.runnerRuns().length === jobs.length, 15_000, 'the first runners to exit');
     // Later jobs get runners too, while the launcher keeps polling.
     const late = f.sim.addJobs([{ tags: ['gpu'] }]);
     await f.sim.waitFor(() => f.sim.job(late[0]!.id)?.status === 'success', { timeoutMs: 30_000 });
