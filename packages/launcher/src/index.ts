@@ -71,4 +71,3 @@ export {
   serializeState,
 } from './state.js';
 export { type OpenLauncherOptions, openLauncher, planInstances } from './from-config.js';
-export * from './configure/index.js';

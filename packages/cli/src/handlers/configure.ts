@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { configure, formatConfigureSummary } from '@mr/launcher';
+import { configure, formatConfigureSummary } from '@mr/registration';
 import { configWarnings, loadConfig } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
 import type { CommandContext } from '../io.js';

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
-import { configure } from '@mr/launcher';
+import { configure } from '@mr/registration';
 import { loadConfig } from '@mr/runner-config';
 import { makeTempDir, type RunBinOptions, runCli, writeDevBin } from '@mr/test-support';
 

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { rotateExpiringTokens } from '@mr/launcher';
+import { rotateExpiringTokens } from '@mr/registration';
 import { readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 import { type LaunchSession, openLaunchSession } from './launch-session.js';

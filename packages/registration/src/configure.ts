@@ -11,8 +11,8 @@ import {
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
-import { forEachLimited } from '../concurrency.js';
-import { LauncherError } from '../errors.js';
+import { forEachLimited } from './for-each-limited.js';
+import { RegistrationError } from './errors.js';
 import { type ConfigureFailure, rotateInStore } from './rotate.js';
 import { ensureSystemId } from './system-id.js';
 import { TokenStore } from './token-store.js';
@@ -216,7 +216,7 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
     await forEachLimited(tasks, options.concurrency ?? 4, work, () => store.failure === undefined);
     if (store.failure !== undefined) {
       const failure = asError(store.failure);
-      throw new LauncherError(`cannot store runner tokens: ${failure.message}`, {
+      throw new RegistrationError(`cannot store runner tokens: ${failure.message}`, {
         code: 'MR_CONFIGURE_TOKENS_UNWRITABLE',
         details: lost,
         hint:
@@ -258,26 +258,4 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
   result.deleted.sort();
   result.failed.sort((a, b) => byConfig(a.instance, b.instance));
   return result;
-}
-
-/** The summary `configure` prints: one line per kind of change, with instance names; never a token. */
-export function formatConfigureSummary(result: ConfigureResult): string {
-  const lines: string[] = [];
-  const list = (label: string, names: string[]) => {
-    if (names.length > 0) lines.push(`${label}: ${names.join(', ')}`);
-  };
-  list('created', result.created);
-  list('updated', result.updated);
-  list('registered again (deleted in GitLab)', result.recreated);
-  list('deleted', result.deleted);
-  list('token renewed', result.rotated);
-  for (const { instance, action, error } of result.failed) {
-    lines.push(`failed: ${instance} (${action}): ${error.message}`);
-    const hint = (error as { hint?: unknown }).hint;
-    if (typeof hint === 'string' && hint) lines.push(`  hint: ${hint}`);
-  }
-  if (lines.length === 0) lines.push('no runner instances in the config and none registered');
-  lines.push(`tokens: ${result.tokensFile}`);
-  lines.push(`gitlab-runner config: ${result.generatedConfigFile}`);
-  return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,8 @@ import { type Config, parseConfig, readTokens, writeTokens } from '@mr/runner-co
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
-import { type ConfigureResult, configure, formatConfigureSummary } from './configure.js';
+import { type ConfigureResult, configure } from './configure.js';
+import { formatConfigureSummary } from './configure-summary.js';
 import { rotateExpiringTokens } from './rotate.js';
 
 const open: { sim: GitLabSimulator; client: GitLabClient }[] = [];

@@ -1,0 +1,23 @@
+import type { ConfigureResult } from './configure.js';
+
+/** The summary `configure` prints: one line per kind of change, with instance names; never a token. */
+export function formatConfigureSummary(result: ConfigureResult): string {
+  const lines: string[] = [];
+  const list = (label: string, names: string[]) => {
+    if (names.length > 0) lines.push(`${label}: ${names.join(', ')}`);
+  };
+  list('created', result.created);
+  list('updated', result.updated);
+  list('registered again (deleted in GitLab)', result.recreated);
+  list('deleted', result.deleted);
+  list('token renewed', result.rotated);
+  for (const { instance, action, error } of result.failed) {
+    lines.push(`failed: ${instance} (${action}): ${error.message}`);
+    const hint = (error as { hint?: unknown }).hint;
+    if (typeof hint === 'string' && hint) lines.push(`  hint: ${hint}`);
+  }
+  if (lines.length === 0) lines.push('no runner instances in the config and none registered');
+  lines.push(`tokens: ${result.tokensFile}`);
+  lines.push(`gitlab-runner config: ${result.generatedConfigFile}`);
+  return `${lines.join('\n')}\n`;
+}
