@@ -79,3 +79,6 @@ export function listParam(body: Record<string, unknown>, key: string): string[] 
       .filter(Boolean);
   return undefined;
 }
+
+/** Sends one answer (JSON unless the body is undefined), once. */
+export type Answer = (status: number, body: unknown, headers?: Record<string, string>) => void;

@@ -6,15 +6,14 @@ export {
   type FaultRule,
 } from './faults.js';
 export { type JobStatus, runnerCanTake, type SimJob, type SimProject, type SimRunner } from './model.js';
-export {
-  GitLabSimulator,
-  type JobSpec,
-  type PaginationOptions,
-  type RequestRecord,
-  type RunnerSpec,
-  type SimulatorOptions,
-  startSimulator,
-  type WaitForOptions,
-} from './simulator.js';
+export type {
+  JobSpec,
+  PaginationOptions,
+  RunnerSpec,
+  SimulatorOptions,
+  WaitForOptions,
+} from './options.js';
+export type { RequestRecord } from './request-log.js';
+export { GitLabSimulator, startSimulator } from './simulator.js';
 export { runnerStandinMain, type StandinIo } from './runner-standin.js';
 export { runnerStandinBin, runnerStandinCommand, writeRunnerStandin } from './standin-wrapper.js';

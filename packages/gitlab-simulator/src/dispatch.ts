@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import type { EndpointOrUnknown } from './faults.js';
+import { type Answer, readBody } from './http.js';
+import { jobJson, listJobs, type Pagination } from './job-list.js';
+import { projectPayload } from './payloads.js';
+import { appendTrace, requestJob, updateJob } from './runner-jobs.js';
+import {
+  createRunner,
+  deleteRunner,
+  resetRunnerToken,
+  showRunner,
+  updateRunner,
+  verifyRunner,
+} from './runner-management.js';
+import type { SimulatorStore } from './state.js';
+
+/** What every request handler works with. */
+export interface HandlerContext {
+  store: SimulatorStore;
+  /** The URL the simulator says it has (web_url, Link headers, git URLs). */
+  webBase: string;
+  pagination: Pagination;
+}
+
+/** Answers an authorized request for a known endpoint. */
+export async function dispatch(
+  context: HandlerContext,
+  endpoint: EndpointOrUnknown,
+  params: string[],
+  request: IncomingMessage,
+  url: URL,
+  answer: Answer,
+): Promise<void> {
+  if (endpoint === 'unknown') {
+    answer(404, { error: '404 Not Found' });
+    return;
+  }
+  const { store, webBase, pagination } = context;
+  const id = Number(params[0]);
+  switch (endpoint) {
+    case 'GET /projects/:id': {
+      const project = store.project(params[0]!);
+      if (!project) answer(404, { message: '404 Project Not Found' });
+      else answer(200, projectPayload(project, webBase));
+      return;
+    }
+    case 'GET /projects/:id/jobs':
+      listJobs(store, params[0]!, url, webBase, pagination, answer);
+      return;
+    case 'GET /projects/:id/jobs/:job_id': {
+      const project = store.project(params[0]!);
+      const job = store.jobs.get(Number(params[1]));
+      if (!project) answer(404, { message: '404 Project Not Found' });
+      else if (!job || job.projectId !== project.id) answer(404, { message: '404 Not found' });
+      else answer(200, jobJson(store, job, project, webBase));
+      return;
+    }
+    case 'POST /user/runners':
+      createRunner(store, await readBody(request), answer);
+      return;
+    case 'GET /runners/:id':
+      showRunner(store, id, answer);
+      return;
+    case 'PUT /runners/:id':
+      updateRunner(store, id, await readBody(request), answer);
+      return;
+    case 'DELETE /runners/:id':
+      deleteRunner(store, id, answer);
+      return;
+    case 'POST /runners/verify':
+      verifyRunner(store, await readBody(request), answer);
+      return;
+    case 'POST /runners/:id/reset_authentication_token':
+      resetRunnerToken(store, id, answer);
+      return;
+    case 'POST /jobs/request':
+      requestJob(store, await readBody(request), webBase, answer);
+      return;
+    case 'PUT /jobs/:id':
+      updateJob(store, id, request, await readBody(request), answer);
+      return;
+    case 'PATCH /jobs/:id/trace':
+      await appendTrace(store, id, request, answer);
+      return;
+  }
+}

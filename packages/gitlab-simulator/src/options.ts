@@ -1,0 +1,61 @@
+/** How the simulator pages job lists. */
+export interface PaginationOptions {
+  /** Serve this many items per page whatever `per_page` says (a server that ignores it). */
+  forcePerPage?: number;
+  /** Page size when the request names none. Default 20, like GitLab. */
+  defaultPerPage?: number;
+  /** Honour `pagination=keyset` on the jobs list. Default true; false answers with offset pages instead. */
+  keyset?: boolean;
+  /** Send `Link` headers with offset pages. Default true; false leaves only `x-next-page` to follow. */
+  links?: boolean;
+}
+
+export interface SimulatorOptions {
+  /** The access token accepted as `PRIVATE-TOKEN` (or `Authorization: Bearer`). Default: a random `glpat-...`. */
+  token?: string;
+  /** Projects that exist. Default one project, id 1, `group/project`. */
+  projects?: ReadonlyArray<{ id?: number; path: string }>;
+  /** Address to listen on. Default 127.0.0.1, a random free port. */
+  host?: string;
+  port?: number;
+  pagination?: PaginationOptions;
+  /** Lifetime of runner tokens in seconds (sets `token_expires_at`). Default: tokens never expire (null). */
+  runnerTokenExpiresIn?: number | null;
+  /** The URL GitLab says it has (web_url, Link headers). Default: the simulator's own URL. */
+  externalUrl?: string;
+  /** How many requests `requests` keeps (oldest dropped first). Default 10,000. */
+  requestLogLimit?: number;
+}
+
+/** A job to add: everything but the tags has a default. */
+export interface JobSpec {
+  tags?: readonly string[];
+  name?: string;
+  stage?: string;
+  projectId?: number;
+  /** The job's `image:`; default none (null). */
+  image?: string | null;
+  script?: readonly string[];
+  variables?: Record<string, string>;
+  ref?: string;
+  createdAt?: Date;
+}
+
+/** A runner registered as if someone had done it before (through the UI or another tool). */
+export interface RunnerSpec {
+  projectId?: number;
+  description?: string;
+  tags?: readonly string[];
+  runUntagged?: boolean;
+  locked?: boolean;
+  paused?: boolean;
+  token?: string;
+  tokenExpiresAt?: Date | null;
+}
+
+export interface WaitForOptions {
+  /** Give up after this long. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** Named in the error when it times out. */
+  description?: string;
+}

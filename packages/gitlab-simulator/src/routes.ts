@@ -1,0 +1,57 @@
+import type { EndpointOrUnknown } from './faults.js';
+
+/** An endpoint and the path parameters it was called with. */
+export interface Route {
+  endpoint: EndpointOrUnknown;
+  params: string[];
+}
+
+const apiPrefix = '/api/v4';
+
+/** Which endpoint a request is for; `unknown` when the simulator does not serve it. */
+export function route(method: string, pathname: string): Route {
+  if (!pathname.startsWith(`${apiPrefix}/`)) return { endpoint: 'unknown', params: [] };
+  let parts: string[];
+  try {
+    parts = pathname
+      .slice(apiPrefix.length + 1)
+      .split('/')
+      .map(decodeURIComponent);
+  } catch {
+    return { endpoint: 'unknown', params: [] };
+  }
+  const [a, b, c, d] = parts;
+  const n = parts.length;
+  const key = `${method} ${a}`;
+  if (key === 'GET projects' && n === 2) return { endpoint: 'GET /projects/:id', params: [b!] };
+  if (key === 'GET projects' && n === 3 && c === 'jobs')
+    return { endpoint: 'GET /projects/:id/jobs', params: [b!] };
+  if (key === 'GET projects' && n === 4 && c === 'jobs') {
+    return { endpoint: 'GET /projects/:id/jobs/:job_id', params: [b!, d!] };
+  }
+  if (key === 'POST user' && n === 2 && b === 'runners')
+    return { endpoint: 'POST /user/runners', params: [] };
+  if (key === 'POST runners' && n === 2 && b === 'verify')
+    return { endpoint: 'POST /runners/verify', params: [] };
+  if (a === 'runners' && n === 2 && method === 'GET') return { endpoint: 'GET /runners/:id', params: [b!] };
+  if (a === 'runners' && n === 2 && method === 'PUT') return { endpoint: 'PUT /runners/:id', params: [b!] };
+  if (a === 'runners' && n === 2 && method === 'DELETE')
+    return { endpoint: 'DELETE /runners/:id', params: [b!] };
+  if (key === 'POST runners' && n === 3 && c === 'reset_authentication_token') {
+    return { endpoint: 'POST /runners/:id/reset_authentication_token', params: [b!] };
+  }
+  if (key === 'POST jobs' && n === 2 && b === 'request')
+    return { endpoint: 'POST /jobs/request', params: [] };
+  if (key === 'PUT jobs' && n === 2) return { endpoint: 'PUT /jobs/:id', params: [b!] };
+  if (key === 'PATCH jobs' && n === 3 && c === 'trace')
+    return { endpoint: 'PATCH /jobs/:id/trace', params: [b!] };
+  return { endpoint: 'unknown', params: [] };
+}
+
+/** Endpoints a runner calls with its own token, not the access token. */
+export const runnerSideEndpoints: ReadonlySet<EndpointOrUnknown> = new Set([
+  'POST /runners/verify',
+  'POST /jobs/request',
+  'PUT /jobs/:id',
+  'PATCH /jobs/:id/trace',
+]);

@@ -1,0 +1,162 @@
+import {
+  type JobStatus,
+  randomSha,
+  randomToken,
+  type SimJob,
+  type SimProject,
+  type SimRunner,
+} from './model.js';
+import type { JobSpec } from './options.js';
+
+/** The fields a new runner is created with; the store fills in id, token and times. */
+export type NewRunnerFields = Omit<
+  SimRunner,
+  'id' | 'token' | 'tokenObtainedAt' | 'tokenExpiresAt' | 'createdAt' | 'contactedAt' | 'systemId'
+>;
+
+/**
+ * What the simulator knows: projects, jobs and runners, the ids it hands out next, and a version that
+ * moves on every change (so cached lists and waiters notice). The request handlers and the public API
+ * both work on one store.
+ */
+export class SimulatorStore {
+  readonly projects = new Map<number, SimProject>();
+  readonly jobs = new Map<number, SimJob>();
+  readonly runners = new Map<number, SimRunner>();
+  readonly #tokenLifetime: number | null;
+  readonly #onChange: () => void;
+  readonly #listCache = new Map<string, { version: number; list: SimJob[] }>();
+  #version = 0;
+  #nextJobId = 1001;
+  #nextPipelineId = 501;
+  #nextRunnerId = 101;
+
+  constructor(tokenLifetime: number | null, onChange: () => void) {
+    this.#tokenLifetime = tokenLifetime;
+    this.#onChange = onChange;
+  }
+
+  /** Records that something changed and tells the listener. */
+  changed(): void {
+    this.#version++;
+    this.#onChange();
+  }
+
+  addProject(spec: { id?: number; path: string }): SimProject {
+    const id = spec.id ?? Math.max(0, ...this.projects.keys()) + 1;
+    const project = { id, path: spec.path };
+    this.projects.set(id, project);
+    return project;
+  }
+
+  /** A project by numeric id or by its path (`group/project`). */
+  project(idOrPath: string): SimProject | undefined {
+    if (/^\d+$/.test(idOrPath)) return this.projects.get(Number(idOrPath));
+    for (const project of this.projects.values()) if (project.path === idOrPath) return project;
+    return undefined;
+  }
+
+  firstProject(): SimProject {
+    return this.projects.values().next().value!;
+  }
+
+  /** Adds pending jobs, all in one new pipeline. */
+  addJobs(specs: readonly JobSpec[]): SimJob[] {
+    const pipelineId = this.#nextPipelineId++;
+    const sha = randomSha();
+    const added: SimJob[] = [];
+    for (const spec of specs) {
+      const projectId = spec.projectId ?? this.firstProject().id;
+      if (!this.projects.has(projectId)) throw new Error(`no project ${projectId} in the simulator`);
+      const id = this.#nextJobId++;
+      const job: SimJob = {
+        id,
+        projectId,
+        pipelineId,
+        name: spec.name ?? `job-${id}`,
+        stage: spec.stage ?? 'test',
+        tags: [...(spec.tags ?? [])],
+        status: 'pending',
+        image: spec.image ?? null,
+        script: [...(spec.script ?? ['echo "hello from the simulator"'])],
+        variables: { ...spec.variables },
+        ref: spec.ref ?? 'main',
+        sha,
+        createdAt: spec.createdAt ?? new Date(),
+        startedAt: null,
+        finishedAt: null,
+        runnerId: null,
+        token: null,
+        trace: '',
+        failureReason: null,
+      };
+      this.jobs.set(job.id, job);
+      added.push(job);
+    }
+    this.changed();
+    return added;
+  }
+
+  mustJob(id: number): SimJob {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`no job ${id} in the simulator`);
+    return job;
+  }
+
+  /** Ends a pending or running job; a finished one stays as it is. */
+  finish(job: SimJob, status: JobStatus, failureReason: string | null): void {
+    if (job.status !== 'pending' && job.status !== 'running') return;
+    job.status = status;
+    job.finishedAt = new Date();
+    job.failureReason = failureReason;
+    this.changed();
+  }
+
+  /** A project's jobs with one of the statuses (all when none), newest first; cached until something changes. */
+  jobList(projectId: number, scopes: readonly string[]): SimJob[] {
+    const key = `${projectId} ${[...scopes].sort().join(',')}`;
+    const cached = this.#listCache.get(key);
+    if (cached && cached.version === this.#version) return cached.list;
+    const list: SimJob[] = [];
+    for (const job of this.jobs.values()) {
+      if (job.projectId === projectId && (scopes.length === 0 || scopes.includes(job.status))) list.push(job);
+    }
+    list.reverse();
+    if (this.#listCache.size > 100) this.#listCache.clear();
+    this.#listCache.set(key, { version: this.#version, list });
+    return list;
+  }
+
+  /** Creates a runner with a fresh token (expiring after the configured lifetime, if any). */
+  newRunner(fields: NewRunnerFields): SimRunner {
+    const now = new Date();
+    const runner: SimRunner = {
+      id: this.#nextRunnerId++,
+      ...fields,
+      token: randomToken('glrt-'),
+      tokenObtainedAt: now,
+      tokenExpiresAt: this.tokenExpiry(now),
+      createdAt: now,
+      contactedAt: null,
+      systemId: null,
+    };
+    this.runners.set(runner.id, runner);
+    return runner;
+  }
+
+  /** When a token obtained at `now` expires (null: never). */
+  tokenExpiry(now: Date): Date | null {
+    return this.#tokenLifetime === null ? null : new Date(now.getTime() + this.#tokenLifetime * 1000);
+  }
+
+  /** The runner a token belongs to, unless the token has expired. */
+  runnerByToken(token: unknown): SimRunner | undefined {
+    if (typeof token !== 'string' || token === '') return undefined;
+    for (const runner of this.runners.values()) {
+      if (runner.token !== token) continue;
+      if (runner.tokenExpiresAt && runner.tokenExpiresAt.getTime() <= Date.now()) return undefined;
+      return runner;
+    }
+    return undefined;
+  }
+}
