@@ -12,6 +12,8 @@ export const common = {
   platform: 'node',
   target: 'node20.19',
   fixedExtension: false,
+  // No plugin-timing warning (see tsdown.base.ts).
+  checks: { pluginTimings: false },
   define: { __MR_EXECUTOR_VERSION__: JSON.stringify(version) },
   // Workspace packages that get inlined (@mr/logger, and everything in the bin) come from their sources.
   inputOptions: { resolve: { conditionNames: ['@mr/source', 'import', 'node', 'default'] } },
@@ -27,7 +29,7 @@ export function binConfig(outDir: string): UserConfig {
     entry: { bin: join(here, 'src/bin.ts') },
     // CommonJS on purpose: it spares every start Node's ES module loader (a few ms of ~30).
     format: 'cjs',
-    checks: { legacyCjs: false },
+    checks: { ...common.checks, legacyCjs: false },
     shims: true,
     outDir,
     dts: false,

@@ -23,7 +23,7 @@ export default defineConfig([
     ...common,
     format: 'cjs',
     // Deliberate: CommonJS here is what spares this path the ES module loader.
-    checks: { legacyCjs: false },
+    checks: { ...common.checks, legacyCjs: false },
     entry: ['src/executor-fast.ts'],
     dts: false,
     sourcemap: false,

@@ -1,8 +1,8 @@
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import { createContext } from './context.js';
-import { EXIT, exitCodeFor, formatError, UsageError } from './errors.js';
-import type { GlobalOptions } from './global-options.js';
+import { EXIT, exitCodeFor, formatError, formatErrorJson, UsageError } from './errors.js';
+import { type GlobalOptions, scanArgv } from './global-options.js';
 import type { CliIo } from './io.js';
 import { defaultConfigFile, defaultDataDir } from './paths.js';
 import { cliVersion } from './version.js';
@@ -53,11 +53,18 @@ function toGlobalOptions(args: Record<string, unknown>): GlobalOptions {
   };
 }
 
+const noCommand = 'Name a command; the commands are listed above.';
+
 /** Runs the full command line parser (yargs) and the chosen command; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // `pnpm mr -- --help` and `npm exec ... -- --help` pass the separator on: a leading `--` is dropped, so
+  // that what follows is parsed as usual instead of as positional arguments of no command.
+  const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   let exitCode: number = EXIT.ok;
-  let verbose = 0;
-  const parser = globalOptions(yargs([...argv]), io)
+  // Known before yargs has parsed (a usage error), so that every error is formatted as asked.
+  let { verbose, logFormat } = scanArgv(args).options;
+  let help: string | undefined;
+  const parser = globalOptions(yargs(args), io)
     .scriptName('gitlab-meta-runner')
     .usage(
       '$0 <command> [options]\n\nGitLab CI on HPC clusters: register runners, launch them through Slurm, run jobs in apptainer.',
@@ -70,11 +77,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // A repeated option takes its last value (`--data-dir a --data-dir b` means b), as scanArgv does.
     .parserConfiguration({ 'duplicate-arguments-array': false })
     .recommendCommands()
-    .demandCommand(1, 'Name a command; see the list above.')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(message);
+    .demandCommand(1, noCommand)
+    .fail((message, error, y) => {
+      // With no command, the command list is the answer: it goes to stderr with the error (exit 2).
+      if (!error && message === noCommand) y.showHelp((text: string) => (help = text));
+      // yargs reports some command line mistakes as its own YError: those are usage errors too.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(message || error?.message || 'wrong command line');
     })
     .epilogue(
       'Exit codes: 0 success, 1 failure at run time, 2 wrong command line or config.\nDocumentation: https://github.com/gitlab-meta-runner/gitlab-meta-runner/tree/main/docs',
@@ -92,6 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       handler: async (args: Record<string, unknown>) => {
         const options = toGlobalOptions(args);
         verbose = options.verbose;
+        logFormat = options.logFormat;
         const context = createContext(options, io);
         const handler = await spec.load();
         exitCode = (await handler(context, args)) ?? EXIT.ok;
@@ -102,9 +114,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     await parser.parseAsync();
   } catch (error) {
+    const code = exitCodeFor(error);
+    if (logFormat === 'json') {
+      io.stderr.write(formatErrorJson(error, code, verbose >= 2));
+      return code;
+    }
+    if (help) io.stderr.write(`${help}\n\n`);
     io.stderr.write(formatError(error, verbose >= 2));
-    if (error instanceof UsageError) io.stderr.write('Run "gitlab-meta-runner --help" for usage.\n');
-    return exitCodeFor(error);
+    if (error instanceof UsageError && !help) io.stderr.write('Run "gitlab-meta-runner --help" for usage.\n');
+    return code;
   }
   return exitCode;
 }

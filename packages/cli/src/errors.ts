@@ -57,3 +57,18 @@ export function formatError(error: unknown, showStack: boolean): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Formats an error as one JSON log line (`--log-format json`), with the fields of the other log lines (`time`,
+ * `level`, `msg`) and `code`, `hint`, `details` and `exit_code`; `stack` only when `showStack`.
+ */
+export function formatErrorJson(error: unknown, exitCode: number, showStack: boolean): string {
+  const e = (error instanceof Error ? error : new Error(String(error))) as CodedError;
+  const line: Record<string, unknown> = { time: new Date().toISOString(), level: 'error', msg: e.message };
+  if (typeof e.code === 'string') line.code = e.code;
+  if (typeof e.hint === 'string' && e.hint) line.hint = e.hint;
+  if (Array.isArray(e.details) && e.details.length > 0) line.details = e.details.map(String);
+  line.exit_code = exitCode;
+  if (showStack && e.stack) line.stack = e.stack;
+  return `${JSON.stringify(line)}\n`;
+}

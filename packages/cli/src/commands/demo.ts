@@ -8,7 +8,12 @@ export const demoCommand: CommandSpec = {
     'Run the whole flow with no GitLab and no cluster: a GitLab API simulator on 127.0.0.1 with pending jobs, `configure`, then the real launcher with a local stand-in for sbatch and gitlab-runner, until every job it can match is done',
   builder: (y: Argv) =>
     y
-      .option('jobs', { type: 'number', default: 12, describe: 'How many matchable jobs to queue (1-200)' })
+      // No `type: 'number'`: yargs would turn `--jobs abc` into NaN; the handler names what was given.
+      .option('jobs', {
+        default: 12,
+        requiresArg: true,
+        describe: 'How many matchable jobs to queue (1-200)',
+      })
       .option('keep', {
         type: 'boolean',
         default: false,
@@ -17,7 +22,11 @@ export const demoCommand: CommandSpec = {
       .option('dir', {
         type: 'string',
         describe: 'Use this directory instead of a new temporary one (implies --keep)',
-      }),
+      })
+      // The demo writes its own config, data directory and gitlab-runner config in its directory.
+      .hide('config-file')
+      .hide('data-dir')
+      .hide('generated-config-file'),
   examples: [
     ['$0 demo', 'twelve jobs, then a summary'],
     ['$0 demo --jobs 40 --keep', 'more jobs; keep the files to look at afterwards'],

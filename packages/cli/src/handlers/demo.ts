@@ -101,9 +101,19 @@ export async function demoHandler(
   context: CommandContext,
   args: Record<string, unknown>,
 ): Promise<CommandResult> {
-  const jobs = Number(args.jobs);
+  for (const option of ['config-file', 'data-dir', 'generated-config-file']) {
+    if (args[option] !== undefined)
+      throw new UsageError(
+        `demo does not use --${option}: it writes its own config and data directory`,
+        'name the directory the demo works in with --dir',
+      );
+  }
+  const jobs = typeof args.jobs === 'number' ? args.jobs : Number.NaN;
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 200) {
-    throw new UsageError(`--jobs takes a whole number from 1 to 200, not ${String(args.jobs)}`);
+    throw new UsageError(
+      `--jobs takes a whole number from 1 to 200, not ${JSON.stringify(args.jobs)}`,
+      'for example: gitlab-meta-runner demo --jobs 20',
+    );
   }
   const keep = Boolean(args.keep) || typeof args.dir === 'string';
   const dir =
