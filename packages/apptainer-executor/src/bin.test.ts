@@ -368,24 +368,22 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
       outputs.push(c.stdout, c.stderr);
       const run = await job.run('build_script', 'echo ok');
       outputs.push(run.stdout, run.stderr);
-      outputs.push(...readdirSync(job.jobTmp).filter((n) => n.startsWith('mr-registry-auth')));
     }
     const pulls = t.apptainer.pulls();
-    expect(pulls.map((p) => [p.registry, p.authHosts])).toEqual([
-      ['registry.example.com', ['registry.example.com']],
-      ['ghcr.io', ['ghcr.io']],
-      ['docker.io', []],
+    // The login reaches pull as APPTAINER_DOCKER_USERNAME/_PASSWORD (apptainer 1.3 has no --authfile).
+    expect(pulls.map((p) => [p.registry, p.envLogin])).toEqual([
+      ['registry.example.com', true],
+      ['ghcr.io', true],
+      ['docker.io', false],
     ]);
+    expect(pulls[0]!.env).toEqual(
+      expect.arrayContaining(['APPTAINER_DOCKER_PASSWORD', 'APPTAINER_DOCKER_USERNAME']),
+    );
     expect(new Set(pulls.map((p) => p.dest)).size).toBe(3);
-    expect(
-      t.apptainer
-        .calls()
-        .filter((c) => c.op === 'authfile')
-        .map((c) => c.mode),
-    ).toEqual(['600', '600']);
+    for (const p of pulls) expect(p.argv!.join(' ')).not.toMatch(/Passw0rd|--authfile|--docker-/);
     const everything = [readFileSync(t.apptainer.logFile, 'utf8'), ...outputs].join('\n');
     for (const secret of ['Reg1stryPassw0rd', 'CiRegistryPassw0rd']) expect(everything).not.toContain(secret);
-    for (const p of pulls) expect(p.env!.some((name) => /DOCKER_(USERNAME|PASSWORD)/.test(name))).toBe(false);
+    expect(t.apptainer.execs().every((e) => !e.env!.some((n) => n.includes('DOCKER_')))).toBe(true);
   });
 
   it('cancels a running job: forwards SIGTERM, waits at most kill_timeout, leaves no process behind', async () => {
@@ -510,6 +508,49 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
     expect(existsSync(old)).toBe(false);
     expect(existsSync(t.imageFile('alpine:3.20'))).toBe(true);
     expect(statSync(t.imageFile('busybox:1')).size).toBe(100);
+  });
+
+  it('exits with $SYSTEM_FAILURE_EXIT_CODE for every failure before the step: old Node, a crash, unreadable settings', async () => {
+    const t = await setup();
+    const preload = (name: string, code: string) => {
+      const file = join(t.dir, name);
+      writeFileSync(file, code);
+      return file;
+    };
+    const oldNode = preload(
+      'old-node.cjs',
+      "Object.defineProperty(process.versions, 'node', { value: '18.20.4' }); Object.defineProperty(process, 'version', { value: 'v18.20.4' });",
+    );
+    // Loading the executor fails as if a file of the installation were damaged.
+    const crash = preload(
+      'crash.cjs',
+      "const real = process.getBuiltinModule; process.getBuiltinModule = (id) => { if (id === 'node:fs') throw new Error('simulated damage'); return real(id); };",
+    );
+    const env = {
+      ...process.env,
+      SYSTEM_FAILURE_EXIT_CODE: '42',
+      BUILD_FAILURE_EXIT_CODE: '41',
+      CUSTOM_ENV_CI_JOB_ID: '130',
+    };
+    const cases = [
+      [
+        ['--config', t.config, 'prepare'],
+        { NODE_OPTIONS: `--require ${oldNode}` },
+        'needs Node.js 20.19 or newer; this is v18.20.4',
+      ],
+      [
+        ['--config', t.config, 'prepare'],
+        { NODE_OPTIONS: `--require ${crash}` },
+        'crashed: Error: simulated damage',
+      ],
+      [['--config', join(t.dir, 'missing.toml'), 'prepare'], {}, 'missing.toml'],
+      [['--config', t.dir, 'config'], {}, t.dir],
+    ] as const;
+    for (const [args, extra, message] of cases) {
+      const result = spawnSync(t.bin, args, { encoding: 'utf8', env: { ...env, ...extra } });
+      expect(result.status, `${args.join(' ')} ${JSON.stringify(extra)}: ${result.stderr}`).toBe(42);
+      expect(result.stderr).toContain(message);
+    }
   });
 
   it('prints its help and version; overrides the config file with options', async () => {

@@ -31,12 +31,9 @@ export interface ChildResult {
   canceled: boolean;
 }
 
-const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGKILL: 9,
-  SIGTERM: 15,
-};
+/** The number of a signal on this platform (SIGABRT is 6: a script ended by it exits as 134). */
+const signalNumber = (name: NodeJS.Signals): number =>
+  process.getBuiltinModule('node:os').constants.signals[name] ?? 15;
 
 /** The signal an abort stands for: its reason when that is a signal name, else SIGTERM. */
 export function abortSignalName(signal: AbortSignal | undefined): NodeJS.Signals {
@@ -104,7 +101,7 @@ export function runChild(
     });
     child.once('close', (code, killedBy) => {
       done();
-      const byNumber = killedBy ? (signalNumbers[killedBy] ?? 15) : 0;
+      const byNumber = killedBy ? signalNumber(killedBy) : 0;
       resolve({ code: code ?? 128 + byNumber, signal: killedBy, canceled });
     });
   });

@@ -1,8 +1,8 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findCredential, registryHost, writeAuthFile } from './credentials.js';
+import { credentialEnvironment, findCredential, registryHost } from './credentials.js';
 import { JobEnvironment } from './job-environment.js';
 
 afterAll(removeTempDirs);
@@ -49,19 +49,73 @@ describe('registry credentials', () => {
     expect(findCredential('gitlab.example.com', j)).toBeUndefined();
   });
 
-  it('writes a Docker-style auth file for one registry, readable only by its owner', async () => {
-    const auth = await writeAuthFile(makeTempDir(), {
-      registry: 'r.io',
-      username: 'u',
-      password: 'p4ss',
-      from: 'x',
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const dockerConfig = JSON.stringify({
+    auths: {
+      'https://index.docker.io/v1/': { auth: b64('hub-user:hub:pass') },
+      'registry.example.com:5005': { username: 'reg-user', password: 'reg-pass' },
+      'other.example.com': { auth: b64('other:pass') },
+    },
+  });
+
+  it.each([
+    ['docker.io', { username: 'hub-user', password: 'hub:pass' }],
+    ['registry.example.com:5005', { username: 'reg-user', password: 'reg-pass' }],
+    ['registry.example.com', undefined],
+    ['ghcr.io', undefined],
+  ])(
+    'finds the login for %s in DOCKER_AUTH_CONFIG by host, Docker Hub under its v1 key',
+    (registry, login) => {
+      const j = job({}, { CUSTOM_ENV_DOCKER_AUTH_CONFIG: dockerConfig });
+      const found = findCredential(registry, j);
+      expect(found && { username: found.username, password: found.password }).toEqual(login);
+    },
+  );
+
+  it("prefers DOCKER_AUTH_CONFIG (job variable, then the executor's environment) over the job's credentials", () => {
+    const response = {
+      credentials: [{ type: 'registry', url: 'other.example.com', username: 'job', password: 'job-pass' }],
+    };
+    expect(findCredential('other.example.com', job(response))).toMatchObject({ from: 'job credentials' });
+    const fromRunner = findCredential('other.example.com', job(response), {
+      DOCKER_AUTH_CONFIG: dockerConfig,
     });
-    expect(statSync(auth.path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(auth.path, 'utf8'))).toEqual({
-      auths: { 'r.io': { auth: Buffer.from('u:p4ss').toString('base64') } },
+    expect(fromRunner).toMatchObject({ username: 'other', password: 'pass', from: '$DOCKER_AUTH_CONFIG' });
+    const other = JSON.stringify({ auths: { 'other.example.com': { auth: b64('var:var-pass') } } });
+    const fromJob = findCredential(
+      'other.example.com',
+      job(response, { CUSTOM_ENV_DOCKER_AUTH_CONFIG: other }),
+      {
+        DOCKER_AUTH_CONFIG: dockerConfig,
+      },
+    );
+    expect(fromJob).toMatchObject({ username: 'var', password: 'var-pass' });
+  });
+
+  it('reads a file-type DOCKER_AUTH_CONFIG, and skips a broken one with a warning that quotes nothing', () => {
+    const file = join(makeTempDir(), 'docker-auth.json');
+    writeFileSync(file, dockerConfig);
+    expect(findCredential('docker.io', job({}, { CUSTOM_ENV_DOCKER_AUTH_CONFIG: file }))).toMatchObject({
+      username: 'hub-user',
     });
-    await auth.remove();
-    expect(() => statSync(auth.path)).toThrow();
+    const warnings: string[] = [];
+    const broken = job(
+      { credentials: [{ url: 'docker.io', username: 'job', password: 'job-pass' }] },
+      { CUSTOM_ENV_DOCKER_AUTH_CONFIG: '{"auths": {"docker.io": {"auth": "c2VjcmV0"' },
+    );
+    expect(findCredential('docker.io', broken, {}, (m) => warnings.push(m))).toMatchObject({
+      username: 'job',
+    });
+    expect(warnings).toEqual([
+      'cannot read the job variable DOCKER_AUTH_CONFIG: not valid JSON; its credentials are not used',
+    ]);
+  });
+
+  it('hands a login to pull through <PREFIX>_DOCKER_USERNAME and _PASSWORD', () => {
+    expect(
+      credentialEnvironment('SINGULARITY', { registry: 'r.io', username: 'u', password: 'p', from: 'x' }),
+    ).toEqual({ SINGULARITY_DOCKER_USERNAME: 'u', SINGULARITY_DOCKER_PASSWORD: 'p' });
+    expect(credentialEnvironment('APPTAINER', undefined)).toEqual({});
   });
 
   it('never quotes a broken job response file, which holds tokens', () => {

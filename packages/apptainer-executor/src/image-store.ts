@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@mr/logger';
 import type { ApptainerTool } from './apptainer.js';
 import { pullDirs } from './apptainer.js';
 import { type ExecutorIo, runChild } from './child-process.js';
-import { type RegistryCredential, writeAuthFile } from './credentials.js';
+import { credentialEnvironment, type RegistryCredential } from './credentials.js';
 import { ExecutorError } from './errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { Env } from './job-environment.js';
@@ -148,10 +148,7 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
     dir,
     `.tmp-${image.fileName}.${options.host ?? hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
   );
-  const auth = options.credential
-    ? await writeAuthFile(options.env.TMPDIR || tmpdir(), options.credential)
-    : undefined;
-  const args = ['pull', ...(auth ? ['--authfile', auth.path] : []), temp, image.source];
+  const args = ['pull', temp, image.source];
   logger.info(
     `Pulling ${image.source} with ${tool.path}${options.credential ? ` (logging in to ${options.credential.registry} with ${options.credential.from})` : ''}`,
   );
@@ -160,7 +157,11 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
     let result: Awaited<ReturnType<typeof runChild>>;
     try {
       result = await runChild(tool.path, args, {
-        env: { ...options.env, ...pullDirs(tool, settings) },
+        env: {
+          ...options.env,
+          ...pullDirs(tool, settings),
+          ...credentialEnvironment(tool.prefix, options.credential),
+        },
         io: options.io,
         signal: options.signal,
         killTimeout: settings.killTimeout,
@@ -191,6 +192,5 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
     logger.info(`Pulled ${image.source} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await rm(temp, { force: true, recursive: true }).catch(() => {});
-    await auth?.remove();
   }
 }

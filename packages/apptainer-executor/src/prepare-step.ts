@@ -29,7 +29,7 @@ export async function prepareStep(context: StepContext): Promise<void> {
     env: context.env,
     io: context.io,
     logger,
-    credential: findCredential(image.registry, job),
+    credential: findCredential(image.registry, job, context.env, (m) => logger.warn(m)),
     signal: context.signal,
     lockTiming: context.lockTiming,
     host: context.host,

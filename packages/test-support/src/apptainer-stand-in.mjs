@@ -1,11 +1,19 @@
 // A stand-in for `apptainer` / `singularity` that tests own (no package registry provides the real one).
-// It behaves like the real tool where the executor depends on it and records every call:
-//   pull [--force] [--authfile F] DEST SOURCE   writes an image file at DEST (slowly on demand), refuses an
-//                                               existing DEST without --force, checks registry logins
-//   exec [flags] IMAGE COMMAND ARGS...          runs COMMAND on the host with apptainer's environment, --pwd
-//                                               and bind semantics, forwarding SIGTERM/SIGINT to it
-//   version, --version
+// It plays one release of one tool, chosen by STANDIN_APPTAINER_VERSION ("apptainer 1.3.6",
+// "singularity-ce 4.1.2", "singularity 3.8.7"), where the executor depends on it, and records every call:
+//   pull [--force] [--disable-cache] [--authfile F] DEST SOURCE
+//                        writes an image file at DEST (slowly on demand) through a tmp-copy-* file beside
+//                        it, refuses an existing DEST without --force, checks registry logins
+//   exec [flags] IMAGE COMMAND ARGS...
+//                        runs COMMAND on the host with the tool's environment, HOME, --pwd and bind
+//                        semantics, forwarding SIGTERM/SIGINT to it and re-raising a signal that ends it
+//   version, --version   as the release prints them
+// Facts come from the real sources (github.com/apptainer/apptainer and github.com/sylabs/singularity; the
+// tag is given with each path). Legacy Singularity 3.7/3.8 is played from SingularityCE's v3.7.x tags, which
+// are the legacy project's history before the fork.
 // Behaviour is set through the environment (the executor passes its environment on):
+//   STANDIN_APPTAINER_VERSION    "<tool> <version>" (default "apptainer 1.3.6")
+//   STANDIN_APPTAINER_OVERLAY    "no": plays `enable overlay = no` in apptainer.conf
 //   STANDIN_APPTAINER_LOG        JSON-lines log of calls (argv, binds, env names; never secret values)
 //   STANDIN_APPTAINER_PULL_MS    how long a pull takes (ms, default 0)
 //   STANDIN_APPTAINER_FAIL       comma list: "pull" (pull fails), "exec" (exec fails before the command
@@ -13,25 +21,88 @@
 //   STANDIN_APPTAINER_AUTH       JSON {"registry.host": "user:password"}: registries that need a login
 //   STANDIN_APPTAINER_IMAGE_BYTES size of a pulled image file (default 64)
 //   STANDIN_APPTAINER_NAME       the name it was installed as (apptainer or singularity)
-import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { constants } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 const HEADER = 'STANDIN-SIF v1\n';
 const TRAILER = '\nSTANDIN-SIF-END\n';
-const tool = process.env.STANDIN_APPTAINER_NAME || 'apptainer';
-const PREFIX = tool === 'singularity' ? 'SINGULARITY' : 'APPTAINER';
+const installedAs = process.env.STANDIN_APPTAINER_NAME || 'apptainer';
+const [family = 'apptainer', version = '1.3.6'] = (process.env.STANDIN_APPTAINER_VERSION || 'apptainer 1.3.6')
+  .trim()
+  .split(/\s+/);
 const argv = process.argv.slice(2);
+
+const numbers = (v) => v.split(/[.-]/).slice(0, 3).map(Number);
+/** Whether this release is at least `min` ("1.1.0"). */
+function atLeast(min) {
+  const [a = 0, b = 0, c = 0] = numbers(version);
+  const [x = 0, y = 0, z = 0] = numbers(min);
+  return a !== x ? a > x : b !== y ? b > y : c >= z;
+}
+
+const apptainer = family === 'apptainer';
+const singularityCe = family === 'singularity-ce';
+const features = {
+  // --no-eval: cmd/internal/cli/action_flags.go actionNoEvalFlag, new in apptainer v1.1.0 and SingularityCE
+  // v3.10.0 (absent at apptainer v1.0.0, SingularityCE v3.9.0 and the legacy v3.7.x tags).
+  noEval: apptainer ? atLeast('1.1.0') : singularityCe && atLeast('3.10.0'),
+  // pull --authfile: cmd/internal/cli/pull.go registers commonAuthFileFlag for PullCmd from apptainer v1.4.0
+  // and SingularityCE v4.1.0 on.
+  authfile: apptainer ? atLeast('1.4.0') : singularityCe && atLeast('4.1.0'),
+  // --compat: cmd/internal/cli/action_flags.go, present at apptainer v1.0.0 and SingularityCE v3.9.0, not at
+  // SingularityCE v3.8.0 nor the legacy v3.7.x tags.
+  compat: apptainer || (singularityCe && atLeast('3.9.0')),
+};
+
+// Variable prefixes: apptainer reads APPTAINER_ first, then SINGULARITY_ (internal/pkg/util/env/env.go
+// ApptainerPrefixes and ApptainerEnvPrefixes, apptainer v1.0.0); SingularityCE and legacy Singularity read
+// only SINGULARITY_ (the same file, SingularityCE v3.9.0).
+const PREFIXES = apptainer ? ['APPTAINER', 'SINGULARITY'] : ['SINGULARITY'];
+const OWN = PREFIXES[0];
+const setting = (name) => {
+  for (const p of PREFIXES) if (process.env[`${p}_${name}`] !== undefined) return process.env[`${p}_${name}`];
+  return undefined;
+};
+// The binary's name in messages: `--version` prints buildcfg.PACKAGE_NAME, which mconfig sets to
+// "apptainer" (apptainer v1.0.0), "singularity-ce" (SingularityCE v3.8.0 on) or "singularity" (v3.7.0).
+const command = apptainer ? 'apptainer' : 'singularity';
 
 function log(entry) {
   const file = process.env.STANDIN_APPTAINER_LOG;
   if (file)
-    appendFileSync(file, `${JSON.stringify({ tool, pid: process.pid, time: Date.now(), ...entry })}\n`);
+    appendFileSync(
+      file,
+      `${JSON.stringify({ tool: installedAs, family, version, pid: process.pid, time: Date.now(), ...entry })}\n`,
+    );
 }
 
-function fatal(message, code = 255) {
+/** A failure of the tool itself: sylog.Fatalf exits 255 (pkg/sylog/sylog.go, apptainer v1.0.0). */
+function fatal(message) {
   process.stderr.write(`FATAL:   ${message}\n`);
-  process.exit(code);
+  process.exit(255);
+}
+
+/**
+ * A command-line error: cobra's error is printed with the command's usage and the process exits 1
+ * (ExecuteApptainer in cmd/internal/cli/apptainer.go, apptainer v1.0.0; ExecuteSingularity in
+ * cmd/internal/cli/singularity.go, SingularityCE v3.9.0).
+ */
+function usageError(sub, message) {
+  process.stderr.write(
+    `Error for command "${sub}": ${message}\n\nOptions for ${sub} command:\n  (see ${command} ${sub} --help)\n\nRun '${command} --help' for more detailed usage information.\n`,
+  );
+  process.exit(1);
 }
 
 const failures = (process.env.STANDIN_APPTAINER_FAIL || '').split(',').filter(Boolean);
@@ -55,20 +126,69 @@ function registryOf(source) {
   return m ? m[1] : undefined;
 }
 
-async function pull(args) {
-  let force = false;
-  let authfile;
+/**
+ * The login for `registry` in a Docker-style auth file. Docker Hub's entry is looked up under
+ * "https://index.docker.io/v1/" (internal/pkg/util/ociauth/ociauth.go dockerHubAuthKey, apptainer v1.4.0;
+ * SingularityCE v4.1.0 internal/pkg/util/ociauth), every other registry under its host name.
+ */
+function loginFromAuthFile(auths, registry) {
+  const key =
+    registry === 'docker.io' || registry === 'index.docker.io' ? 'https://index.docker.io/v1/' : registry;
+  const entry = auths[key];
+  if (!entry) return undefined;
+  if (entry.auth) return Buffer.from(entry.auth, 'base64').toString();
+  return entry.username ? `${entry.username}:${entry.password}` : undefined;
+}
+
+/** Splits `args` into flags (checked against `known`) and positionals; stops at the first positional. */
+function parseFlags(sub, args, known, interspersed) {
+  const seen = [];
+  const values = {};
   const rest = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--force' || a === '-F') force = true;
-    else if (a === '--authfile') authfile = args[++i];
-    else if (a.startsWith('--authfile=')) authfile = a.slice(11);
-    else if (a.startsWith('-')) fatal(`unknown flag: ${a}`);
-    else rest.push(a);
+  let i = 0;
+  for (; i < args.length; i++) {
+    let a = args[i];
+    if (a === '--') {
+      rest.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      if (!interspersed) break;
+      rest.push(a);
+      continue;
+    }
+    let value;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const kind = known[a];
+    // cobra/pflag: an undefined flag is "unknown flag: --x" ("unknown shorthand flag" for -x).
+    if (kind === undefined)
+      usageError(
+        sub,
+        a.startsWith('--') ? `unknown flag: ${a}` : `unknown shorthand flag: '${a[1]}' in ${a}`,
+      );
+    seen.push(a);
+    if (kind === 'value') {
+      value ??= args[++i];
+      if (value === undefined) usageError(sub, `flag needs an argument: ${a}`);
+      values[a] = [...(values[a] ?? []), value];
+    }
   }
+  if (!interspersed) rest.push(...args.slice(i));
+  return { seen, values, rest };
+}
+
+async function pull(args) {
+  const known = { '--force': 'switch', '-F': 'switch', '--disable-cache': 'switch' };
+  if (features.authfile) known['--authfile'] = 'value';
+  const { seen, values, rest } = parseFlags('pull', args, known, true);
+  const force = seen.includes('--force') || seen.includes('-F');
+  const authfile = values['--authfile']?.at(-1);
   const [dest, source] = rest;
-  if (!dest || !source) fatal('pull needs DEST and SOURCE in this stand-in');
+  if (!dest || !source) usageError('pull', 'requires 2 arg(s) in this stand-in: DEST SOURCE');
   const registry = registryOf(source);
   let authHosts = [];
   let login;
@@ -76,9 +196,17 @@ async function pull(args) {
     const mode = statSync(authfile).mode & 0o777;
     const auths = JSON.parse(readFileSync(authfile, 'utf8')).auths ?? {};
     authHosts = Object.keys(auths);
-    if (registry && auths[registry]?.auth) login = Buffer.from(auths[registry].auth, 'base64').toString();
+    if (registry) login = loginFromAuthFile(auths, registry);
     log({ op: 'authfile', authfile, mode: mode.toString(8), hosts: authHosts });
   }
+  // --docker-username / --docker-password read <PREFIX>_DOCKER_USERNAME and _PASSWORD (dockerUsernameFlag,
+  // dockerPasswordFlag EnvKeys in cmd/internal/cli/apptainer.go, apptainer v1.0.0 to v1.5.0;
+  // cmd/internal/cli/singularity.go, SingularityCE v3.7.0 to v4.1.0); they win over an auth file.
+  const user = setting('DOCKER_USERNAME');
+  const password = setting('DOCKER_PASSWORD');
+  const envLogin = user !== undefined && password !== undefined;
+  if (envLogin) login = `${user}:${password}`;
+  const disableCache = seen.includes('--disable-cache');
   log({
     op: 'pull',
     argv: process.argv.slice(2),
@@ -86,13 +214,17 @@ async function pull(args) {
     source,
     registry,
     authHosts,
+    envLogin,
+    disableCache,
     env: envNames(),
-    tmpdir: process.env[`${PREFIX}_TMPDIR`],
-    cachedir: process.env[`${PREFIX}_CACHEDIR`],
+    tmpdir: setting('TMPDIR'),
+    cachedir: setting('CACHEDIR'),
   });
-  for (const dir of [process.env[`${PREFIX}_TMPDIR`], process.env[`${PREFIX}_CACHEDIR`]]) {
+  for (const dir of [setting('TMPDIR'), setting('CACHEDIR')]) {
     if (dir && !existsSync(dir)) fatal(`${dir} does not exist`);
   }
+  // An existing file stops the pull (cmd/internal/cli/pull.go, apptainer v1.0.0: "Image file already
+  // exists ... will not overwrite").
   if (existsSync(dest) && !force) fatal(`Image file already exists: "${dest}" - will not overwrite`);
   const needed = JSON.parse(process.env.STANDIN_APPTAINER_AUTH || '{}');
   if (registry && needed[registry] !== undefined && login !== needed[registry]) {
@@ -106,8 +238,11 @@ async function pull(args) {
   ) {
     fatal(`While making image from oci registry: failed to get checksum for ${source}: manifest unknown`);
   }
-  // Like a real pull, the file appears before it is complete.
-  const fd = openSync(dest, 'w');
+  // Without --disable-cache the image is built in the cache and copied to DEST through a "tmp-copy-*" file
+  // in DEST's directory (fs.CopyFileAtomic via MakeTmpFile in internal/pkg/util/fs/helper.go, apptainer
+  // v1.0.0); with it, it is built directly at DEST. Either way a killed pull leaves a partial file behind.
+  const target = disableCache ? dest : join(dirname(dest), `tmp-copy-${process.pid}${basename(dest)}`);
+  const fd = openSync(target, 'w');
   writeSync(fd, HEADER);
   const ms = Number(process.env.STANDIN_APPTAINER_PULL_MS || 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
@@ -115,133 +250,185 @@ async function pull(args) {
   const body = `source=${source}\n`.padEnd(size - HEADER.length - TRAILER.length, '.');
   writeSync(fd, body + TRAILER);
   closeSync(fd);
+  if (target !== dest) renameSync(target, dest);
   log({ op: 'pulled', dest, source });
   process.stderr.write(`INFO:    Creating SIF file...\n`);
 }
 
-const valued = new Set([
-  '--bind',
-  '-B',
-  '--pwd',
-  '--env',
-  '--mount',
-  '--home',
-  '-H',
-  '--env-file',
-  '--overlay',
-  '-o',
-]);
-const switches = new Set([
-  '--no-home',
-  '--writable-tmpfs',
-  '--cleanenv',
-  '-e',
-  '--contain',
-  '-c',
-  '--containall',
-  '-C',
-  '--compat',
-  '--nv',
-  '--rocm',
-  '--no-mount',
-  '--no-init',
-  '--fakeroot',
-  '--ipc',
-  '--pid',
-  '--userns',
-  '-u',
-]);
+/** The `exec` flags this release knows (cmd/internal/cli/action_flags.go of each tag). */
+function execFlags() {
+  const known = {};
+  for (const f of [
+    '--bind',
+    '-B',
+    '--pwd',
+    '--env',
+    '--mount',
+    '--home',
+    '-H',
+    '--env-file',
+    '--overlay',
+    '-o',
+  ])
+    known[f] = 'value';
+  for (const f of [
+    '--no-home',
+    '--writable-tmpfs',
+    '--cleanenv',
+    '-e',
+    '--contain',
+    '-c',
+    '--containall',
+    '-C',
+    '--nv',
+    '--rocm',
+    '--no-mount',
+    '--no-init',
+    '--fakeroot',
+    '-f',
+    '--ipc',
+    '-i',
+    '--pid',
+    '-p',
+    '--userns',
+    '-u',
+  ])
+    known[f] = 'switch';
+  if (features.compat) known['--compat'] = 'switch';
+  if (features.noEval) known['--no-eval'] = 'switch';
+  return known;
+}
 
 function exec(args) {
-  const flags = { binds: [], env: {} };
-  const seen = [];
-  let i = 0;
-  for (; i < args.length; i++) {
-    let a = args[i];
-    let value;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    if (eq > 0) {
-      value = a.slice(eq + 1);
-      a = a.slice(0, eq);
+  // Flags end at the image: the root command does not intersperse (apptainerCmd.Flags().SetInterspersed(false)
+  // in cmd/internal/cli/apptainer.go, apptainer v1.0.0).
+  const { seen, values, rest } = parseFlags('exec', args, execFlags(), false);
+  const binds = (values['--bind'] ?? [])
+    .concat(values['-B'] ?? [])
+    .flatMap((v) => v.split(','))
+    .map((b) => {
+      const [src, dst = src, opts = 'rw'] = b.split(':');
+      return { src, dst, opts };
+    });
+  const envFlag = {};
+  for (const value of values['--env'] ?? []) {
+    for (const pair of value.split(',')) {
+      const at = pair.indexOf('=');
+      envFlag[pair.slice(0, at)] = pair.slice(at + 1);
     }
-    if (!a.startsWith('-')) break;
-    seen.push(a);
-    if (valued.has(a)) {
-      value ??= args[++i];
-      if (value === undefined) fatal(`flag needs an argument: ${a}`);
-      if (a === '--bind' || a === '-B') flags.binds.push(...value.split(','));
-      else if (a === '--pwd') flags.pwd = value;
-      else if (a === '--env') {
-        for (const pair of value.split(',')) {
-          const at = pair.indexOf('=');
-          flags.env[pair.slice(0, at)] = pair.slice(at + 1);
-        }
-      }
-    } else if (!switches.has(a)) fatal(`unknown flag: ${a}`);
   }
-  const image = args[i];
-  const command = args.slice(i + 1);
-  const binds = flags.binds.map((b) => {
-    const [src, dst = src, opts = 'rw'] = b.split(':');
-    return { src, dst, opts };
-  });
-  const cleanenv =
-    seen.includes('--cleanenv') ||
-    seen.includes('-e') ||
-    seen.includes('--containall') ||
-    seen.includes('-C');
+  const pwd = values['--pwd']?.at(-1);
+  const homeSpec = (values['--home'] ?? values['-H'])?.at(-1);
+  const has = (...names) => names.some((n) => seen.includes(n));
+  const compat = has('--compat');
+  // --compat infers --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs (its usage text in
+  // cmd/internal/cli/action_flags.go, apptainer v1.1.0).
+  const cleanenv = has('--cleanenv', '-e', '--containall', '-C') || compat;
+  const noEval = has('--no-eval') || (compat && features.noEval);
+  const writableTmpfs = has('--writable-tmpfs') || compat;
+  const [image, ...cmdline] = rest;
   log({
     op: 'exec',
     argv: process.argv.slice(2),
     image,
-    command,
+    command: cmdline,
     binds,
-    pwd: flags.pwd,
+    pwd,
     flags: seen,
     cleanenv,
+    home: homeSpec,
     env: envNames(),
   });
-  if (!image) fatal('exec needs an image');
+  if (!image) usageError('exec', 'requires at least 2 arg(s), only received 0');
   if (!isImage(image))
     fatal(`could not open image ${image}: failed to retrieve path for ${image}: not a SIF image`);
   if (failures.includes('exec'))
     fatal(`container creation failed: mount ${image}->/: failed to mount squashfs filesystem`);
+  // With `enable overlay = no` --writable-tmpfs is refused (prepare_linux.go in
+  // internal/pkg/runtime/engine/apptainer, apptainer v1.0.0; .../engine/singularity, SingularityCE v3.11.0).
+  if (writableTmpfs && process.env.STANDIN_APPTAINER_OVERLAY === 'no')
+    fatal("--writable-tmpfs requires 'enable overlay = yes': set to 'no' by administrator");
   for (const b of binds)
     if (!existsSync(b.src))
       fatal(
         `container creation failed: mount hook function failure: mount ${b.src}->${b.dst} error: while mounting ${b.src}: mount source ${b.src} doesn't exist`,
       );
+  // HOME: --home SRC[:DST] mounts SRC at DST and sets HOME=DST; --no-home mounts nothing, so HOME keeps the
+  // host path and that directory does not exist in the container ("Skipping home directory mount by user
+  // request" in internal/pkg/runtime/engine/apptainer/container_linux.go, apptainer v1.0.0). Running on the
+  // host, the stand-in cannot hide the real directory: it points HOME at a path that does not exist.
+  const hostHome = process.env.HOME || '/';
+  let home = hostHome;
+  const homeBinds = [];
+  if (homeSpec !== undefined) {
+    const [src, dst = src] = homeSpec.split(':');
+    if (dst !== src) fatal(`this stand-in mounts --home only at its own path, not ${src} at ${dst}`);
+    if (!existsSync(src)) fatal(`container creation failed: home directory ${src} does not exist`);
+    home = dst;
+    homeBinds.push({ src, dst, opts: 'rw' });
+  } else if (has('--no-home', '--containall', '-C') || compat) {
+    home = `/nonexistent-standin-home${hostHome}`;
+  } else {
+    homeBinds.push({ src: hostHome, dst: hostHome, opts: 'rw' });
+  }
   // The container sees the host only through binds: paths the command uses must be bound.
+  const mounts = [...binds, ...homeBinds];
   const bound = (path) =>
-    binds.some(
+    mounts.some(
       (b) => b.src === b.dst && !relative(b.dst, path).startsWith('..') && !isAbsolute(relative(b.dst, path)),
     );
   const imagePaths = ['/bin', '/usr', '/lib', '/etc', '/tmp', '/dev', '/proc'];
   const visible = (path) => bound(path) || imagePaths.some((p) => path === p || path.startsWith(`${p}/`));
-  const cwd = flags.pwd ?? process.cwd();
-  if (flags.pwd && !visible(resolve(flags.pwd))) {
-    fatal(`could not set working directory ${flags.pwd}: not bound into the container`);
+  const cwd = pwd ?? process.cwd();
+  if (pwd && !visible(resolve(pwd))) {
+    fatal(`could not set working directory ${pwd}: not bound into the container`);
   }
-  for (const arg of command.slice(1)) {
+  for (const arg of cmdline.slice(1)) {
     if (isAbsolute(arg) && !visible(arg) && (existsSync(arg) || existsSync(resolve(arg, '..')))) {
       process.stderr.write(`sh: ${arg}: No such file or directory (not bound into the container)\n`);
       process.exit(127);
     }
   }
-  // Environment: --cleanenv keeps almost nothing; <PREFIX>ENV_X and --env set X.
+  // Environment: --cleanenv keeps almost nothing (proxies and TERM pass: internal/pkg/util/env/create.go
+  // alwaysPassKeys, apptainer v1.0.0); <PREFIX>ENV_X and --env set X, APPTAINERENV_ over SINGULARITYENV_
+  // (overridesForContainerEnv, same file); HOME cannot be set that way ("Overriding HOME environment
+  // variable with ... is not permitted").
+  const passAlways = ['TERM', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy', 'ftp_proxy'];
   const env = cleanenv
-    ? { PATH: process.env.PATH, LANG: 'C', HOME: process.env.HOME, TERM: process.env.TERM }
+    ? Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([k]) => passAlways.includes(k) || passAlways.includes(k.toLowerCase()),
+        ),
+      )
     : Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(APPTAINER|SINGULARITY)/.test(k)));
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith(`${PREFIX}ENV_`)) env[k.slice(PREFIX.length + 4)] = v;
+  // The image's PATH is the host's here: the host is the stand-in's image.
+  env.PATH = process.env.PATH;
+  env.LANG = 'C';
+  const overrides = {};
+  for (const p of [...PREFIXES].reverse()) {
+    for (const [k, v] of Object.entries(process.env)) {
+      if (k.startsWith(`${p}ENV_`) && k.length > p.length + 4) overrides[k.slice(p.length + 4)] = v;
+    }
   }
-  Object.assign(env, flags.env);
-  env[`${PREFIX}_CONTAINER`] = image;
-  env[`${PREFIX}_NAME`] = image.split('/').pop();
+  Object.assign(overrides, envFlag);
+  const evaluated = Object.entries(overrides).flatMap(([k, v]) => {
+    if (k === 'HOME') {
+      process.stderr.write(
+        `WARNING: Overriding HOME environment variable with ${OWN}ENV_HOME is not permitted\n`,
+      );
+      return [];
+    }
+    return [[k, noEval ? v : shellEvaluated(v, env)]];
+  });
+  for (const [k, v] of evaluated) env[k] = v;
+  env.HOME = home;
+  // The runtime sets <PREFIX>_CONTAINER and <PREFIX>_NAME in the container.
+  env[`${OWN}_CONTAINER`] = image;
+  env[`${OWN}_NAME`] = image.split('/').pop();
   if (seen.includes('--nv')) env.STANDIN_GPU = 'nvidia';
   if (seen.includes('--rocm')) env.STANDIN_GPU = 'amd';
-  const [cmd, ...cmdArgs] = command;
-  if (!cmd) fatal('exec needs a command');
+  const [cmd, ...cmdArgs] = cmdline;
+  if (!cmd) usageError('exec', 'requires at least 2 arg(s), only received 1');
   const child = spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
   const forward = (signal) => child.kill(signal);
   process.on('SIGTERM', forward);
@@ -249,17 +436,45 @@ function exec(args) {
   child.on('error', (error) => fatal(`${cmd}: ${error.message}`));
   child.on('exit', (code, signal) => {
     log({ op: 'exec-exit', code, signal });
-    process.exit(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15));
+    if (signal) {
+      // A command killed by a signal makes the tool raise the same signal on itself, exiting 128+n only if
+      // that did not end it (internal/app/starter/master_linux.go "mimic signal", apptainer v1.0.0).
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 15)), 100);
+      return;
+    }
+    process.exit(code ?? 0);
   });
 }
 
-const [command, ...rest] = argv;
-if (command === 'version' || command === '--version') {
-  process.stdout.write(`${tool} version 1.3.4-standin\n`);
-} else if (command === 'pull') {
+/**
+ * Without --no-eval, <PREFIX>ENV_ values are written into a shell script that the container sources, so
+ * `$VAR`, `$(cmd)` and quotes in them are evaluated (the --no-eval usage text in
+ * cmd/internal/cli/action_flags.go, apptainer v1.1.0: "do not shell evaluate env vars").
+ */
+function shellEvaluated(value, env) {
+  if (!/[$`"\\]/.test(value)) return value;
+  // A child shell does what the container's environment script does with `export KEY="VALUE"`.
+  const result = spawnSync('/bin/sh', ['-c', `printf '%s' "${value}"`], { env, encoding: 'utf8' });
+  return result.stdout;
+}
+
+const [sub, ...rest] = argv;
+if (sub === '--version') {
+  // cmd/internal/cli/apptainer.go SetVersionTemplate: "<PACKAGE_NAME> version <version>" (apptainer v1.0.0;
+  // cmd/internal/cli/singularity.go, SingularityCE v3.9.0 and v3.7.0). Apptainer's `singularity` link is the
+  // same binary, so it too prints "apptainer version".
+  process.stdout.write(`${family} version ${version}\n`);
+} else if (sub === 'version') {
+  // VersionCmd prints the bare version (cmd/internal/cli/apptainer.go, apptainer v1.0.0).
+  process.stdout.write(`${version}\n`);
+} else if (sub === 'pull') {
   await pull(rest);
-} else if (command === 'exec') {
+} else if (sub === 'exec') {
   exec(rest);
+} else if (sub === undefined) {
+  usageError(command, 'no command given');
 } else {
-  fatal(`this stand-in does not implement "${command}"`);
+  fatal(`this stand-in does not implement "${sub}"`);
 }

@@ -5,9 +5,34 @@ import { fileURLToPath } from 'node:url';
 /** The program of the stand-in (plain JavaScript, so it starts as fast as node can). */
 export const standInApptainerScript = join(dirname(fileURLToPath(import.meta.url)), 'apptainer-stand-in.mjs');
 
+/**
+ * Releases the executor's tests run against: the oldest and newest supported of each tool, and the releases
+ * where a behaviour changes (see the stand-in's comments for the sources).
+ */
+export const STAND_IN_VERSIONS = [
+  'apptainer 1.0.3',
+  'apptainer 1.1.9',
+  'apptainer 1.3.6',
+  'apptainer 1.4.5',
+  'apptainer 1.5.3',
+  'singularity-ce 3.9.9',
+  'singularity-ce 3.11.5',
+  'singularity-ce 4.1.5',
+  'singularity-ce 4.3.7',
+  'singularity 3.7.4',
+  'singularity 3.8.7',
+] as const;
+
 export interface StandInApptainerOptions {
   /** Install as `apptainer` (default) or `singularity`. */
   name?: 'apptainer' | 'singularity';
+  /**
+   * The release it plays, "<tool> <version>" with tool apptainer, singularity-ce or singularity. Default
+   * "apptainer 1.3.6" (installed as `singularity`: "singularity-ce 4.1.5").
+   */
+  version?: string;
+  /** `false` plays `enable overlay = no` in apptainer.conf: `--writable-tmpfs` is refused. */
+  overlay?: boolean;
   /** How long a pull takes, ms. */
   pullMs?: number;
   /** What fails: "pull", "exec", or "pull:<text>" for pulls whose source contains <text>. */
@@ -22,6 +47,9 @@ export interface StandInApptainerOptions {
 export interface StandInCall {
   op: 'pull' | 'pulled' | 'authfile' | 'exec' | 'exec-exit';
   tool: string;
+  /** The release played: apptainer, singularity-ce or singularity, and its version. */
+  family: string;
+  version: string;
   pid: number;
   time: number;
   argv?: string[];
@@ -40,6 +68,11 @@ export interface StandInCall {
   env?: string[];
   tmpdir?: string;
   cachedir?: string;
+  /** `--home` given to exec. */
+  home?: string;
+  /** The pull got its login from <PREFIX>_DOCKER_USERNAME / _PASSWORD. */
+  envLogin?: boolean;
+  disableCache?: boolean;
   code?: number | null;
   signal?: string | null;
 }
@@ -60,9 +93,10 @@ export interface StandInApptainer {
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
- * Installs a stand-in `apptainer` (or `singularity`) executable in `dir` that records its calls, pulls by
- * writing an image file (slowly or failing on demand) and runs `exec` commands on the host with the
- * environment, `--pwd` and bind semantics of the real tool. Settings are baked into the wrapper; the
+ * Installs a stand-in `apptainer` (or `singularity`) executable in `dir` that plays one release of one tool:
+ * it accepts only that release's flags, records its calls, pulls by writing an image file (slowly or failing
+ * on demand) and runs `exec` commands on the host with the environment, HOME, `--pwd` and bind semantics,
+ * exit codes and signal behaviour of the real tool. Settings are baked into the wrapper; the
  * `STANDIN_APPTAINER_*` variables of a call's environment override them.
  */
 export function installStandInApptainer(
@@ -74,6 +108,9 @@ export function installStandInApptainer(
   const logFile = join(dir, `${name}-calls.jsonl`);
   const defaults: Record<string, string> = {
     STANDIN_APPTAINER_NAME: name,
+    STANDIN_APPTAINER_VERSION:
+      options.version ?? (name === 'singularity' ? 'singularity-ce 4.1.5' : 'apptainer 1.3.6'),
+    STANDIN_APPTAINER_OVERLAY: options.overlay === false ? 'no' : 'yes',
     STANDIN_APPTAINER_LOG: logFile,
     STANDIN_APPTAINER_PULL_MS: String(options.pullMs ?? 0),
     STANDIN_APPTAINER_FAIL: (options.fail ?? []).join(','),
