@@ -1,0 +1,59 @@
+import type { LaunchCommandError } from './errors.js';
+
+/** One failed launch, for the caller and the logs (output already redacted). */
+export interface LaunchFailure {
+  instance: string;
+  numJobs: number;
+  error: LaunchCommandError;
+}
+
+/** What one cycle saw and did. */
+export interface CycleResult {
+  /** Pending jobs of the project. */
+  pending: number;
+  /** Instance → pending jobs matched to it. */
+  matched: Record<string, number>;
+  /** Pending jobs no instance can take. */
+  unmatched: number;
+  /** Launches in flight after the cycle. */
+  inFlight: number;
+  launched: number;
+  failed: number;
+  /** Queued launches cancelled because their jobs are gone. */
+  cancelled: number;
+  failures: LaunchFailure[];
+  /** The cycle was stopped before it launched (signal). */
+  interrupted: boolean;
+}
+
+export function emptyCycleResult(): CycleResult {
+  return {
+    pending: 0,
+    matched: {},
+    unmatched: 0,
+    inFlight: 0,
+    launched: 0,
+    failed: 0,
+    cancelled: 0,
+    failures: [],
+    interrupted: false,
+  };
+}
+
+/** The fields of the one `cycle` line logged per cycle: matched jobs as `instance:count,...`. */
+export function cycleLogFields(result: CycleResult): Record<string, unknown> {
+  const matched = Object.entries(result.matched)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name}:${n}`)
+    .join(',');
+  return {
+    pending: result.pending,
+    matched: matched || '-',
+    in_flight: result.inFlight,
+    launched: result.launched,
+    failed: result.failed,
+    unmatched: result.unmatched,
+    ...(result.cancelled ? { cancelled: result.cancelled } : {}),
+    ...(result.interrupted ? { interrupted: true } : {}),
+  };
+}

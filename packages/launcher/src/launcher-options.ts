@@ -1,0 +1,59 @@
+import type { Logger } from '@mr/logger';
+import type { MatchableJob } from './match.js';
+import type { PlanInstance } from './plan.js';
+
+/** The `[launch]` settings of one instance for one launch, after variable expansion. */
+export interface LaunchSettings {
+  executable: string;
+  args: readonly string[];
+  workdir?: string | undefined;
+  stdin?: string | undefined;
+  /** `[launch] status_command` (generic batch systems). */
+  statusCommand?: readonly string[] | undefined;
+  /** The batch system, `auto` already resolved; default from {@link LauncherSettings.batchSystem}. */
+  batchSystem?: 'slurm' | 'generic' | undefined;
+}
+
+/** The settings of a launcher that do not depend on the instance. */
+export interface LauncherSettings {
+  /** The meta-runner's `name` (in Slurm job names and comments). */
+  name: string;
+  instances: readonly PlanInstance[];
+  batchSystem: 'auto' | 'slurm' | 'generic';
+  /** `[launch] timeout` in ms; undefined: no limit. */
+  timeoutMs?: number | undefined;
+  cancelStale: boolean;
+  pickupTimeoutMs: number;
+  maxInFlight?: number | undefined;
+  concurrency: number;
+  failureBackoffMs: number;
+}
+
+export interface LauncherOptions {
+  settings: LauncherSettings;
+  /** `[launch]` of an instance for `numJobs` jobs; throws when its templates do not expand. */
+  launchSettings(instance: string, numJobs: number): LaunchSettings;
+  /** The project's pending jobs, every page. */
+  listPendingJobs(signal: AbortSignal): Promise<readonly MatchableJob[]>;
+  /** `<data-dir>/<name>.state`. */
+  stateFile: string;
+  /** The lock file; default `<stateFile>.lock`. */
+  lockFile?: string | undefined;
+  /** Environment of launch, status and cancel commands (variables holding a secret are removed). */
+  env: Record<string, string | undefined>;
+  /** Tokens: never passed to a launch, redacted from everything logged. */
+  secrets?: readonly string[] | undefined;
+  logger?: Logger | undefined;
+  /** User whose Slurm jobs are listed; default the current user. */
+  user?: string | undefined;
+  /** How long a stopping launcher waits for launch commands still running (ms). Default 120 s. */
+  stopGraceMs?: number | undefined;
+  /** Between SIGTERM and SIGKILL of a launch command that timed out (ms). Default 5 s. */
+  killGraceMs?: number | undefined;
+  /** Lock refresh and staleness (ms); defaults 10 s and 60 s. */
+  lockRefreshMs?: number | undefined;
+  lockStaleMs?: number | undefined;
+  /** The command line that holds the lock, shown to a second launcher. */
+  command?: string | undefined;
+  now?: (() => Date) | undefined;
+}
