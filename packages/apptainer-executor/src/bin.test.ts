@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -551,6 +552,13 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
       expect(result.status, `${args.join(' ')} ${JSON.stringify(extra)}: ${result.stderr}`).toBe(42);
       expect(result.stderr).toContain(message);
     }
+    // The installed command with its bundle missing (a damaged installation).
+    mkdirSync(join(t.dir, 'install', 'bin'), { recursive: true });
+    const installed = join(t.dir, 'install', 'bin', 'mr-apptainer-executor.cjs');
+    copyFileSync(join(import.meta.dirname, '..', 'bin', 'mr-apptainer-executor.cjs'), installed);
+    const damaged = spawnSync(process.execPath, [installed, 'prepare'], { encoding: 'utf8', env });
+    expect(damaged.status, damaged.stderr).toBe(42);
+    expect(damaged.stderr).toContain('mr-apptainer-executor cannot load');
   });
 
   it('prints its help and version; overrides the config file with options', async () => {
