@@ -1,3 +1,4 @@
+import type { DryRunLaunch } from './dry-run.js';
 import type { LaunchCommandError } from './errors.js';
 
 /** One failed launch, for the caller and the logs (output already redacted). */
@@ -24,6 +25,8 @@ export interface CycleResult {
   failures: LaunchFailure[];
   /** The cycle was stopped before it launched (signal). */
   interrupted: boolean;
+  /** With `dryRun`: the launches the cycle would have made (none was made). */
+  dryRun?: DryRunLaunch[];
 }
 
 export function emptyCycleResult(): CycleResult {

@@ -1,4 +1,5 @@
 export type { CycleResult, LaunchFailure } from './cycle-result.js';
+export type { DryRunLaunch } from './dry-run.js';
 export {
   LaunchCommandError,
   LauncherError,

@@ -15,6 +15,32 @@ function firstLines(text: string, max = 20): string[] {
 }
 
 /**
+ * The launch executable does not exist (ENOENT: the workdir was created before, so it is the executable). A
+ * bare name is looked up in the launcher's PATH, which the message shows; a path is used as it is.
+ */
+function notFoundError(
+  executable: string,
+  path: string | undefined,
+  stdout: string,
+  stderr: string,
+): LaunchCommandError {
+  const bare = !executable.includes('/');
+  return new LaunchCommandError(
+    bare
+      ? `The launch executable "${executable}" was not found in PATH (${path || 'PATH is empty'})`
+      : `The launch executable ${executable} does not exist`,
+    {
+      code: 'MR_LAUNCH_SPAWN',
+      stdout,
+      stderr,
+      hint: bare
+        ? `install ${executable} or add its directory to the PATH of gitlab-meta-runner (a service manager often sets a short PATH), or set [launch] executable to its absolute path`
+        : 'fix [launch] executable: it must name an executable file',
+    },
+  );
+}
+
+/**
  * Runs the launch command of one launch and records its batch job id in `record`: undefined on success,
  * the failure (logged with the command's first lines of output), or `unknown` when `force` stopped it.
  */
@@ -27,7 +53,12 @@ export async function launchOne(
   const secrets = core.secrets;
   const fail = (error: LaunchCommandError): LaunchFailure => {
     const fields = { instance: record.instance, num_jobs: record.numJobs, code: error.code };
-    logger.error(error.message, { ...fields, exit_code: error.exitCode, signal: error.signal });
+    logger.error(error.message, {
+      ...fields,
+      exit_code: error.exitCode,
+      signal: error.signal,
+      hint: error.hint,
+    });
     if (error.stdout.trim()) for (const line of firstLines(error.stdout)) logger.error(`  stdout: ${line}`);
     if (error.stderr.trim()) for (const line of firstLines(error.stderr)) logger.error(`  stderr: ${line}`);
     return { instance: record.instance, numJobs: record.numJobs, error };
@@ -90,7 +121,9 @@ export async function launchOne(
   const stdout = redact(run.stdout, secrets);
   const stderr = redact(run.stderr, secrets);
   const command = redact(`${settings.executable}`, secrets);
-  if (run.spawnError)
+  if (run.spawnError) {
+    if ((run.spawnError as NodeJS.ErrnoException).code === 'ENOENT')
+      return fail(notFoundError(command, core.env().PATH, stdout, stderr));
     return fail(
       new LaunchCommandError(
         `Cannot start the launch command ${command}: ${redact(run.spawnError.message, secrets)}`,
@@ -102,6 +135,7 @@ export async function launchOne(
         },
       ),
     );
+  }
   if (run.timedOut)
     return fail(
       new LaunchCommandError(

@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from '@mr/logger';
 import { inBackoff } from './backoff.js';
 import { BatchSystems } from './batch-systems.js';
 import { cancelStale } from './cancel-stale.js';
+import { describeLaunch } from './dry-run.js';
 import { LauncherError } from './errors.js';
 import { inFlightLaunches, refreshInFlight } from './in-flight.js';
 import { launchAll } from './launch-all.js';
@@ -144,18 +145,23 @@ export class Launcher {
   /**
    * One cycle: ask the batch system which launches are still in flight, read the pending jobs, match, plan,
    * launch, save. `signal` stops the cycle before it launches; launches already started always finish.
+   * With `dryRun`, the cycle asks and plans the same way but launches nothing, cancels nothing and saves
+   * nothing: `result.dryRun` describes the launches it would have made.
    */
-  async cycle(signal: AbortSignal = new AbortController().signal): Promise<CycleResult> {
+  async cycle(
+    signal: AbortSignal = new AbortController().signal,
+    options: { dryRun?: boolean } = {},
+  ): Promise<CycleResult> {
     if (this.#cycling) throw new LauncherError('A cycle is already running', { code: 'MR_LAUNCH_BUSY' });
     this.#cycling = true;
     try {
-      return await this.#cycle(signal);
+      return await this.#cycle(signal, options.dryRun === true);
     } finally {
       this.#cycling = false;
     }
   }
 
-  async #cycle(signal: AbortSignal): Promise<CycleResult> {
+  async #cycle(signal: AbortSignal, dryRun: boolean): Promise<CycleResult> {
     const result = emptyCycleResult();
     if (this.#lockLost)
       throw new LauncherError(`The launcher lock was lost: ${this.#lockLost}`, {
@@ -172,10 +178,10 @@ export class Launcher {
       if (signal.aborted) {
         result.interrupted = true;
         result.inFlight = this.state.launches.length;
-        await this.save();
+        if (!dryRun) await this.save();
         return result;
       }
-      await this.save();
+      if (!dryRun) await this.save();
       throw error;
     }
     const now = this.#now();
@@ -185,7 +191,7 @@ export class Launcher {
     result.unmatched = matches.unmatched.length;
     reportUnmatched(this.state, matches.unmatched, this.#logger);
 
-    if (settings.cancelStale) result.cancelled = await cancelStale(this.#core, matches.byInstance);
+    if (settings.cancelStale && !dryRun) result.cancelled = await cancelStale(this.#core, matches.byInstance);
 
     const blocked = new Set<string>();
     for (const [name, record] of Object.entries(this.state.backoff))
@@ -198,6 +204,11 @@ export class Launcher {
       blocked,
     });
     reportWaiting(this.state, plan, this.#logger);
+    if (dryRun) {
+      result.dryRun = plan.launches.map((launch) => describeLaunch(this.#core, launch));
+      result.inFlight = this.state.launches.length;
+      return result;
+    }
 
     if (signal.aborted || this.#lockLost) {
       result.interrupted = true;

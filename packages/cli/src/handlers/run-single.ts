@@ -1,14 +1,60 @@
+import type { CycleResult, DryRunLaunch } from '@mr/launcher';
 import { EXIT } from '../errors.js';
 import type { CommandContext } from '../io.js';
 import { openLaunchSession } from './launch-session.js';
 
 /** One cycle: poll, match, plan, launch, save. Exit 1 when a launch failed. */
-export async function runSingleHandler(context: CommandContext): Promise<number> {
-  const session = await openLaunchSession(context, 'gitlab-meta-runner run-single');
+export async function runSingleHandler(
+  context: CommandContext,
+  args: Record<string, unknown> = {},
+): Promise<number> {
+  const dryRun = args['dry-run'] === true;
+  const session = await openLaunchSession(
+    context,
+    dryRun ? 'gitlab-meta-runner run-single --dry-run' : 'gitlab-meta-runner run-single',
+  );
   try {
-    const result = await session.launcher.cycle(session.signal);
+    const result = await session.launcher.cycle(session.signal, { dryRun });
+    if (dryRun) {
+      context.stdout.write(renderDryRun(result));
+      return result.dryRun?.some((l) => l.error) ? EXIT.failure : EXIT.ok;
+    }
     return result.failed > 0 ? EXIT.failure : EXIT.ok;
   } finally {
     await session.close();
   }
+}
+
+/** A word as a POSIX shell would need it, so that a shown command line can be pasted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function renderLaunch(launch: DryRunLaunch): string[] {
+  const lines = [`  ${launch.instance}: ${launch.numJobs} job(s): ${launch.jobIds.join(', ')}`];
+  if (launch.error) return [...lines, `    [launch] does not expand: ${launch.error}`];
+  lines.push(`    command: ${[launch.executable, ...launch.args].map(shellWord).join(' ')}`);
+  if (launch.workdir) lines.push(`    workdir: ${launch.workdir}`);
+  if (launch.stdin !== undefined) {
+    lines.push('    script on standard input:');
+    for (const line of launch.stdin.replace(/\n$/, '').split('\n')) lines.push(`      ${line}`);
+  }
+  return lines;
+}
+
+/** What a dry run found and would launch, for people. */
+function renderDryRun(result: CycleResult): string {
+  const launches = result.dryRun ?? [];
+  const matched = Object.entries(result.matched)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+  const lines = [
+    'dry run: nothing was launched, nothing was cancelled, the launch state was not changed',
+    `pending jobs: ${result.pending} (matched: ${matched || 'none'}; matching no instance: ${result.unmatched})`,
+    `runners in flight: ${result.inFlight}`,
+    launches.length === 0 ? 'would launch nothing' : `would launch ${launches.length} runner(s):`,
+    ...launches.flatMap(renderLaunch),
+  ];
+  return `${lines.join('\n')}\n`;
 }
