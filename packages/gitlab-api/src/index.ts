@@ -1,16 +1,5 @@
-export { type ApiBase, apiBase } from './base-url.js';
-export {
-  type CreatedRunner,
-  type CreateRunnerParams,
-  GitLabClient,
-  type GitLabClientOptions,
-  type GitLabLogger,
-  type ListPendingJobsOptions,
-  type RequestOptions,
-  type RunnerToken,
-  type UpdateRunnerParams,
-  type VerifiedRunner,
-} from './client.js';
+export type { RequestOptions } from './call.js';
+export { GitLabClient } from './client.js';
 export {
   GitLabAbortError,
   GitLabError,
@@ -22,14 +11,14 @@ export {
   isNotFound,
   type RequestTarget,
 } from './errors.js';
-export { nextPagePath, parseLinkHeader } from './pagination.js';
-export { REDACTED, Redactor } from './redact.js';
-export { defaultRetry, type RetryDelay, type RetryOptions, retryDelay } from './retry.js';
-export {
-  type GitLabJob,
-  type GitLabProject,
-  type GitLabRunner,
-  jobSchema,
-  projectSchema,
-  runnerSchema,
-} from './schemas.js';
+export type { ListPendingJobsOptions } from './pending-jobs.js';
+export type { RetryOptions } from './retry.js';
+export type {
+  CreatedRunner,
+  CreateRunnerParams,
+  RunnerToken,
+  UpdateRunnerParams,
+  VerifiedRunner,
+} from './runners.js';
+export type { GitLabJob, GitLabProject, GitLabRunner } from './schemas.js';
+export type { GitLabClientOptions, GitLabLogger } from './transport.js';

@@ -1,7 +1,10 @@
 import { inspect } from 'node:util';
-import { expect } from 'vitest';
+import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { GitLabClient } from '../src/client.js';
+import type { GitLabClientOptions } from '../src/transport.js';
 
-export { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
+export { type GitLabSimulator, startSimulator };
 
 /** Every text an error exposes: message, stack, properties, and the whole `cause` chain. */
 export function everythingIn(error: unknown): string {
@@ -37,4 +40,36 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * One simulator for the tests of a file, and clients for it that are closed (and faults cleared) after
+ * each test. Call at the top level of a test file.
+ */
+export function simulatorClients() {
+  const clients: GitLabClient[] = [];
+  const context = {
+    sim: undefined as unknown as GitLabSimulator,
+    client(options: Partial<GitLabClientOptions> = {}): GitLabClient {
+      const made = new GitLabClient({
+        baseUrl: context.sim.url,
+        token: context.sim.token,
+        retry: { maxRetries: 3, baseDelayMs: 1, maxTotalMs: 10_000 },
+        ...options,
+      });
+      clients.push(made);
+      return made;
+    },
+  };
+  beforeAll(async () => {
+    context.sim = await startSimulator();
+  });
+  afterEach(async () => {
+    context.sim.clearFaults();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await context.sim.close();
+  });
+  return context;
 }

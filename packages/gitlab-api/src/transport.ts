@@ -1,0 +1,246 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
+import type { z } from 'zod';
+import { checkAnswer } from './answer-check.js';
+import { apiBase } from './base-url.js';
+import { type Answer, type Call, withoutQuery } from './call.js';
+import {
+  GitLabAbortError,
+  type GitLabError,
+  GitLabNetworkError,
+  GitLabResponseError,
+  GitLabTimeoutError,
+} from './errors.js';
+import { httpError } from './http-error.js';
+import { Redactor } from './redact.js';
+import {
+  defaultRetry,
+  type RetryOptions,
+  retryableErrorCodes,
+  retryableStatuses,
+  retryDelay,
+  sleep,
+} from './retry.js';
+
+/** The few logger methods the client uses; `@mr/logger`'s `Logger` fits. */
+export interface GitLabLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface GitLabClientOptions {
+  /** GitLab's URL: `https://gitlab.example.com` (API at `/api/v4`), with a path prefix if GitLab has one. */
+  baseUrl: string;
+  /** Personal, project or group access token, sent as `PRIVATE-TOKEN`. */
+  token: string;
+  /** Longest time for one request, answer body included. Default 30,000 ms. */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  userAgent?: string;
+  logger?: GitLabLogger;
+  /** Most connections kept open to GitLab at once. Default 8. */
+  connections?: number;
+}
+
+const timeoutReason = Symbol('timeout');
+
+/**
+ * The HTTP side of the client: one keep-alive connection pool per GitLab, `PRIVATE-TOKEN` authentication,
+ * per-request timeouts, bounded retries, zod-checked answers, and errors that never contain a token.
+ */
+export class Transport {
+  readonly origin: string;
+  readonly apiPath: string;
+  readonly #token: string;
+  readonly #pool: Pool;
+  readonly #timeoutMs: number;
+  readonly #retry: Required<RetryOptions>;
+  readonly #userAgent: string;
+  readonly #logger: GitLabLogger | undefined;
+  readonly #redactor: Redactor;
+
+  constructor(options: GitLabClientOptions) {
+    const base = apiBase(options.baseUrl);
+    this.origin = base.origin;
+    this.apiPath = base.apiPath;
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retry = { ...defaultRetry, ...options.retry };
+    this.#userAgent = options.userAgent ?? 'gitlab-meta-runner';
+    this.#logger = options.logger;
+    this.#redactor = new Redactor([options.token]);
+    this.#pool = new Pool(base.origin, {
+      connections: options.connections ?? 8,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+    });
+  }
+
+  /** The path of an API endpoint below the origin: `/api/v4` (after any prefix) + `path`. */
+  api(path: string): string {
+    return `${this.apiPath}${path}`;
+  }
+
+  /** A token that must never appear in an error from now on (runner tokens GitLab hands out or checks). */
+  addSecret(token: string): void {
+    this.#redactor.add(token);
+  }
+
+  /** GitLab's answer checked against `schema`; see {@link checkAnswer}. */
+  parse<T extends z.ZodType>(schema: T, call: Call, answer: Answer): z.output<T> {
+    try {
+      return checkAnswer(schema, call, answer, this.#redactor);
+    } catch (error) {
+      return this.#fail(error as GitLabError);
+    }
+  }
+
+  /** Closes the connections; requests still in flight fail. */
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+
+  #fail(error: GitLabError): never {
+    this.#logger?.debug(error.message, { code: error.code });
+    throw error;
+  }
+
+  /** Sends `call`, retrying what `call.retryOn` allows within the retry budget; throws a GitLabError. */
+  async request(call: Call): Promise<Answer> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      let error: GitLabError;
+      let headers: IncomingHttpHeaders | undefined;
+      let retryable: boolean;
+      const outcome = await this.#attempt(call, attempt);
+      if ('answer' in outcome) {
+        const { answer } = outcome;
+        if (answer.status < 300) return answer;
+        headers = answer.headers;
+        error = httpError(call, answer, attempt, this.#redactor);
+        retryable = retryableStatuses.has(answer.status) && (call.retryOn === 'all' || answer.status === 429);
+      } else {
+        error = outcome.error;
+        retryable =
+          error instanceof GitLabNetworkError &&
+          call.retryOn === 'all' &&
+          error.errorCode !== undefined &&
+          retryableErrorCodes.has(error.errorCode);
+      }
+      if (!retryable || attempt > this.#retry.maxRetries) this.#fail(error);
+      const delay = retryDelay(headers, attempt - 1, this.#retry);
+      if (Date.now() - started + delay.ms > this.#retry.maxTotalMs) {
+        this.#logger?.warn(
+          `giving up on ${call.method} ${withoutQuery(call.path)}: waiting would exceed the retry budget`,
+          { waitMs: delay.ms, budgetMs: this.#retry.maxTotalMs },
+        );
+        this.#fail(error);
+      }
+      this.#logger?.warn(`${error.message}; retrying in ${(delay.ms / 1000).toFixed(1)} s`, {
+        attempt: attempt + 1,
+        of: this.#retry.maxRetries + 1,
+        wait: delay.source,
+      });
+      try {
+        await sleep(delay.ms, call.signal);
+      } catch {
+        this.#fail(this.#abortError(call));
+      }
+    }
+  }
+
+  async #attempt(call: Call, attempt: number): Promise<{ answer: Answer } | { error: GitLabError }> {
+    if (call.signal?.aborted) return { error: this.#abortError(call) };
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeoutReason), this.#timeoutMs);
+    const onAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    const headers: Record<string, string> = {
+      'private-token': this.#token,
+      'user-agent': this.#userAgent,
+      accept: 'application/json',
+    };
+    if (call.body) headers['content-type'] = 'application/json';
+    this.#logger?.debug(`${call.method} ${call.path}`, attempt > 1 ? { attempt } : undefined);
+    try {
+      const response = await this.#pool.request({
+        method: call.method,
+        path: call.path,
+        headers,
+        body: call.body ? JSON.stringify(call.body) : undefined,
+        signal: controller.signal,
+      });
+      const text = await response.body.text();
+      let data: unknown;
+      if (text.length > 0) {
+        try {
+          data = JSON.parse(text);
+        } catch {
+          if (response.statusCode < 300) return { error: notJson(call, response.statusCode) };
+          data = text;
+        }
+      }
+      return { answer: { status: response.statusCode, headers: response.headers, data } };
+    } catch (cause) {
+      if (controller.signal.aborted && controller.signal.reason === timeoutReason) {
+        return {
+          error: new GitLabTimeoutError(
+            `GitLab did not answer ${call.method} ${withoutQuery(call.path)} within ${this.#timeoutMs / 1000} s`,
+            {
+              method: call.method,
+              path: call.path,
+              timeoutMs: this.#timeoutMs,
+              hint: 'GitLab is slow or unreachable; check the network or try again later.',
+            },
+          ),
+        };
+      }
+      if (call.signal?.aborted) return { error: this.#abortError(call) };
+      const errorCode = networkCode(cause);
+      const reason = this.#redactor.redact(cause instanceof Error ? cause.message : String(cause));
+      return {
+        error: new GitLabNetworkError(
+          `Cannot reach GitLab at ${this.origin} (${call.method} ${withoutQuery(call.path)}): ${errorCode ? `${errorCode} ` : ''}${reason}`,
+          {
+            method: call.method,
+            path: call.path,
+            errorCode,
+            attempts: attempt,
+            cause: this.#redactor.sanitize(cause),
+            hint: 'Check hostname in the config file, the network, and a proxy or custom CA (NODE_EXTRA_CA_CERTS).',
+          },
+        ),
+      };
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #abortError(call: Call): GitLabAbortError {
+    return new GitLabAbortError(`${call.method} ${withoutQuery(call.path)} was aborted`, {
+      method: call.method,
+      path: call.path,
+    });
+  }
+}
+
+function notJson(call: Call, status: number): GitLabResponseError {
+  return new GitLabResponseError(
+    `GitLab's answer to ${call.method} ${withoutQuery(call.path)} is not JSON (status ${status})`,
+    {
+      method: call.method,
+      path: call.path,
+      fields: [],
+      hint: 'Is the URL a GitLab server? A proxy or login page may be answering instead.',
+    },
+  );
+}
+
+function networkCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
