@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type FixtureOptions, type LaunchFixture, launchFixture } from '../src/handlers/run.fixture.js';
+import { type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
 
 const fixtures: LaunchFixture[] = [];
 afterEach(async () => {

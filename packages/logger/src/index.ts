@@ -1,6 +1,5 @@
 export {
   createLogger,
-  LOG_LEVELS,
   type LogFields,
   type Logger,
   type LoggerOptions,

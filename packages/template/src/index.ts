@@ -1,10 +1,3 @@
 export { TemplateError, type TemplateProblem, type TemplateProblemCode } from './errors.js';
-export {
-  escapeTemplate,
-  type ExpandOptions,
-  type ExpandResult,
-  expand,
-  referencedVariables,
-  tryExpand,
-} from './expand.js';
-export { scopes, toLookup, type VariableLookup, type Variables } from './variables.js';
+export { type ExpandOptions, type ExpandResult, expand, tryExpand } from './expand.js';
+export { scopes, type VariableLookup, type Variables } from './variables.js';

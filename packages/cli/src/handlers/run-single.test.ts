@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs, runCli } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type FixtureOptions, type LaunchFixture, launchFixture } from './run.fixture.js';
+import { type FixtureOptions, type LaunchFixture, launchFixture } from '../../test/launch-fixture.js';
 
 const fixtures: LaunchFixture[] = [];
 afterEach(async () => {
