@@ -6,7 +6,12 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from '../../test/launch-fixture.js';
+import {
+  eventually,
+  type FixtureOptions,
+  type LaunchFixture,
+  launchFixture,
+} from '../../test/launch-fixture.js';
 
 function slurmUnavailable(): string | undefined {
   const which = spawnSync('sh', ['-c', 'command -v sinfo && command -v sbatch && command -v squeue'], {

@@ -2,7 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from '../../test/launch-fixture.js';
+import {
+  eventually,
+  type FixtureOptions,
+  type LaunchFixture,
+  launchFixture,
+} from '../../test/launch-fixture.js';
 
 const fixtures: LaunchFixture[] = [];
 const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
