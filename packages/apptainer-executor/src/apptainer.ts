@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ExecutorError } from './errors.js';
 import type { Env } from './job-environment.js';
-import type { ExecutorSettings } from './settings.js';
+import type { ExecutorSettings } from './setting-keys.js';
 
 /** The container tool to call and the prefix of the environment variables it reads. */
 export interface ApptainerTool {
@@ -88,7 +88,7 @@ export function matchesEnvPattern(name: string, patterns: readonly string[]): bo
  * (the built-in GPU, Slurm and proxy list and `pass_env`). Values never appear on the command line.
  */
 export function execEnvironment(tool: ApptainerTool, env: Env, settings: ExecutorSettings): Env {
-  const patterns = [...BUILTIN_PASS_ENV, ...settings.passEnv];
+  const patterns = [...BUILTIN_PASS_ENV, ...settings.pass_env];
   const out: Env = { ...env, ...pullDirs(tool, settings) };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !matchesEnvPattern(name, patterns)) continue;
@@ -101,8 +101,8 @@ export function execEnvironment(tool: ApptainerTool, env: Env, settings: Executo
 /** `<PREFIX>_CACHEDIR` and `<PREFIX>_TMPDIR` from `image_cache_dir` and `image_tmp_dir`. */
 export function pullDirs(tool: ApptainerTool, settings: ExecutorSettings): Env {
   const out: Env = {};
-  if (settings.imageCacheDir) out[`${tool.prefix}_CACHEDIR`] = settings.imageCacheDir;
-  if (settings.imageTmpDir) out[`${tool.prefix}_TMPDIR`] = settings.imageTmpDir;
+  if (settings.image_cache_dir) out[`${tool.prefix}_CACHEDIR`] = settings.image_cache_dir;
+  if (settings.image_tmp_dir) out[`${tool.prefix}_TMPDIR`] = settings.image_tmp_dir;
   return out;
 }
 
@@ -132,12 +132,12 @@ export function execArguments(settings: ExecutorSettings, input: ExecArgsInput):
     '--no-home',
     '--writable-tmpfs',
     '--cleanenv',
-    ...(settings.gpuNvidia ? ['--nv'] : []),
-    ...(settings.gpuAmd ? ['--rocm'] : []),
+    ...(settings.gpu_nvidia ? ['--nv'] : []),
+    ...(settings.gpu_amd ? ['--rocm'] : []),
     ...input.binds.flatMap((b) => ['--bind', b]),
     '--pwd',
     input.pwd,
-    ...settings.execArgs,
+    ...settings.exec_args,
     input.image,
     '/bin/sh',
     '-c',

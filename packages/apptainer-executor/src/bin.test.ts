@@ -289,7 +289,7 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
     expect(badSettings.outcome).toBe('system_failure');
     expect(badSettings.calls[0]!.exitCode).toBe(2);
     expect(badSettings.log).toContain(
-      `${bad.config}: pull_policy: expected one of always, if-not-present, never, found string "sometimes"`,
+      `${bad.config}: pull_policy: expected one of "always", "if-not-present", "never", found string "sometimes"`,
     );
     expect(badSettings.log).toContain(`${bad.config}: kill_timeout: expected a duration`);
   });

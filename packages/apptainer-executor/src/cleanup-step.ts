@@ -19,7 +19,7 @@ async function makeWritable(dir: string): Promise<void> {
 export async function cleanupStep(context: StepContext): Promise<void> {
   const { settings, job } = context;
   const jobId = job.jobId();
-  const jobDir = join(settings.buildsDir, jobId);
+  const jobDir = join(settings.builds_dir, jobId);
   try {
     await rm(jobDir, { recursive: true, force: true });
   } catch (error) {
@@ -32,5 +32,5 @@ export async function cleanupStep(context: StepContext): Promise<void> {
     await makeWritable(jobDir);
     await rm(jobDir, { recursive: true, force: true });
   }
-  if (settings.imageDir) await unmarkInUse(settings.imageDir, context.host, jobId);
+  if (settings.image_dir) await unmarkInUse(settings.image_dir, context.host, jobId);
 }

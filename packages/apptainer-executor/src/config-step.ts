@@ -20,11 +20,11 @@ export function driverName(description: string): string {
 export function configStep(context: StepContext): void {
   const { settings } = context;
   const output: ConfigOutput = {
-    builds_dir: join(settings.buildsDir, context.job.jobId()),
-    ...(settings.cacheDir ? { cache_dir: settings.cacheDir } : {}),
+    builds_dir: join(settings.builds_dir, context.job.jobId()),
+    ...(settings.cache_dir ? { cache_dir: settings.cache_dir } : {}),
     builds_dir_is_shared: false,
     hostname: context.host,
-    driver: { name: driverName(settings.description), version: executorVersion() },
+    driver: { name: driverName(settings.description ?? ''), version: executorVersion() },
   };
   context.io.stdout.write(`${JSON.stringify(output)}\n`);
 }

@@ -7,7 +7,7 @@ import { type Env, JobEnvironment } from './job-environment.js';
 import { processIo } from './process-io.js';
 import type { LockTiming } from './pull-lock.js';
 import { redactingLogger } from './redact.js';
-import type { ExecutorSettings } from './settings.js';
+import type { ExecutorSettings } from './setting-keys.js';
 import type { ExecutorStep } from './step.js';
 import type { StepContext, StepResult } from './step-context.js';
 

@@ -1,6 +1,6 @@
 import { ExecutorError } from './errors.js';
 import type { ImageReference } from './image-reference.js';
-import { PULL_POLICIES, type PullPolicy } from './settings.js';
+import { PULL_POLICIES, type PullPolicy } from './setting-keys.js';
 
 /** A glob pattern as a regular expression: `**` matches anything, `*` and `?` stop at `/`. */
 export function globToRegExp(pattern: string): RegExp {

@@ -11,7 +11,7 @@ import { ExecutorError } from './errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { Env } from './job-environment.js';
 import { acquireLock, type LockTiming } from './pull-lock.js';
-import type { ExecutorSettings, PullPolicy } from './settings.js';
+import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
 
 export interface EnsureImageOptions {
   settings: ExecutorSettings;
@@ -34,7 +34,7 @@ export interface ReadyImage {
 /** The path of an image in the image directory (or its own path for a local image). */
 export function imagePath(image: ImageReference, settings: ExecutorSettings): string {
   if (image.localPath) return image.localPath;
-  if (!settings.imageDir) {
+  if (!settings.image_dir) {
     throw new ExecutorError(
       'MR_EXECUTOR_SETTINGS',
       'image_dir is not set: the executor has nowhere to store images',
@@ -43,7 +43,7 @@ export function imagePath(image: ImageReference, settings: ExecutorSettings): st
       },
     );
   }
-  return join(settings.imageDir, image.fileName);
+  return join(settings.image_dir, image.fileName);
 }
 
 const exists = (path: string) =>
@@ -74,7 +74,7 @@ export async function ensureImage(
     if (policy === 'never') {
       firstError ??= new ExecutorError(
         'MR_EXECUTOR_IMAGE_MISSING',
-        `image ${image.source} is not in ${options.settings.imageDir} and the pull policy is "never"`,
+        `image ${image.source} is not in ${options.settings.image_dir} and the pull policy is "never"`,
         {
           hint: 'Pull it into the image directory first, or allow the pull policies "if-not-present" or "always".',
         },
@@ -143,7 +143,7 @@ const canceled = (signal: AbortSignal) =>
 /** `apptainer pull` into a temporary file beside the image, then an atomic rename into place. */
 async function pull(image: ImageReference, path: string, options: EnsureImageOptions): Promise<void> {
   const { settings, tool, logger } = options;
-  const dir = settings.imageDir!;
+  const dir = settings.image_dir!;
   const temp = join(
     dir,
     `.tmp-${image.fileName}.${options.host ?? hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
@@ -164,7 +164,7 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
         },
         io: options.io,
         signal: options.signal,
-        killTimeout: settings.killTimeout,
+        killTimeout: settings.kill_timeout,
       });
     } catch (error) {
       throw new ExecutorError(

@@ -8,6 +8,6 @@ export { type ExecutorOptions, reportError, runExecutorStep } from './executor.j
 export { type Env, JobEnvironment, type JobResponse } from './job-environment.js';
 export { processIo } from './process-io.js';
 export type { LockTiming } from './pull-lock.js';
-export type { ExecutorSettings, PredefinedStages, PullPolicy } from './settings.js';
+export type { ExecutorSettings, PredefinedStages, PullPolicy } from './setting-keys.js';
 export { type ExecutorStep, parseStep, STEP_NAMES } from './step.js';
 export { executorVersion } from './version.js';

@@ -3,7 +3,7 @@ import { checkImageAllowed, choosePullPolicies, jobPullPolicies } from './image-
 import { type ImageReference, parseImageReference } from './image-reference.js';
 import type { JobEnvironment } from './job-environment.js';
 import { expandKeepingUndefined } from './lenient-expand.js';
-import type { ExecutorSettings, PullPolicy } from './settings.js';
+import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
 
 export interface JobImage {
   image: ImageReference;
@@ -21,7 +21,7 @@ export function resolveJobImage(job: JobEnvironment, settings: ExecutorSettings)
   const response = job.jobResponse();
   let name = response?.image?.name || job.env.CUSTOM_ENV_CI_JOB_IMAGE || undefined;
   const from = name ? 'job' : 'default_image';
-  name ??= settings.defaultImage;
+  name ??= settings.default_image;
   if (!name) {
     throw new ExecutorError(
       'MR_EXECUTOR_NO_IMAGE',
@@ -33,11 +33,11 @@ export function resolveJobImage(job: JobEnvironment, settings: ExecutorSettings)
     );
   }
   const image = parseImageReference(expandKeepingUndefined(name, (n) => job.variable(n)));
-  if (from === 'job') checkImageAllowed(image, settings.allowedImages);
+  if (from === 'job') checkImageAllowed(image, settings.allowed_images);
   const policies = choosePullPolicies(
     jobPullPolicies(response?.image?.pull_policy),
-    settings.pullPolicy,
-    settings.allowedPullPolicies,
+    settings.pull_policy,
+    settings.allowed_pull_policies,
   );
   return { image, policies, from };
 }

@@ -15,12 +15,17 @@ import { formatSize } from './units.js';
  */
 export async function prepareStep(context: StepContext): Promise<void> {
   const { settings, job, logger } = context;
-  const jobDir = join(settings.buildsDir, job.jobId());
+  const jobDir = join(settings.builds_dir, job.jobId());
   if (job.jobResponse() === undefined && job.responseProblem) logger.warn(job.responseProblem);
   const { image, policies, from } = resolveJobImage(job, settings);
-  const tool = findApptainer(settings.apptainerExecutable, context.env, context.cwd);
+  const tool = findApptainer(settings.apptainer_executable, context.env, context.cwd);
   await mkdir(jobDir, { recursive: true });
-  for (const dir of [settings.cacheDir, settings.imageDir, settings.imageCacheDir, settings.imageTmpDir]) {
+  for (const dir of [
+    settings.cache_dir,
+    settings.image_dir,
+    settings.image_cache_dir,
+    settings.image_tmp_dir,
+  ]) {
     if (dir) await mkdir(dir, { recursive: true });
   }
   const ready = await ensureImage(image, policies, {
@@ -36,18 +41,18 @@ export async function prepareStep(context: StepContext): Promise<void> {
   });
   const fromText = from === 'default_image' ? " (the runner's default_image: the job has none)" : '';
   logger.info(`Using image ${image.written}${fromText} = ${image.source}, ${ready.how}: ${ready.path}`);
-  if (image.localPath || !settings.imageDir) return;
+  if (image.localPath || !settings.image_dir) return;
   try {
-    await markInUse(settings.imageDir, image.fileName, context.host, job.jobId());
+    await markInUse(settings.image_dir, image.fileName, context.host, job.jobId());
     await touchImage(ready.path);
   } catch (error) {
     logger.warn(`cannot record that this job uses ${ready.path}: ${(error as Error).message}`);
   }
-  if (settings.imageMaxSize === undefined && settings.imageMaxAge === undefined) return;
+  if (settings.image_max_size === undefined && settings.image_max_age === undefined) return;
   try {
-    const result = await evictImages(settings.imageDir, {
-      maxSize: settings.imageMaxSize,
-      maxAge: settings.imageMaxAge,
+    const result = await evictImages(settings.image_dir, {
+      maxSize: settings.image_max_size,
+      maxAge: settings.image_max_age,
       keep: [image.fileName],
       lockTiming: context.lockTiming,
       host: context.host,
@@ -58,6 +63,6 @@ export async function prepareStep(context: StepContext): Promise<void> {
       );
     }
   } catch (error) {
-    logger.warn(`image housekeeping in ${settings.imageDir} failed: ${(error as Error).message}`);
+    logger.warn(`image housekeeping in ${settings.image_dir} failed: ${(error as Error).message}`);
   }
 }

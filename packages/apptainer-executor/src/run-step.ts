@@ -55,15 +55,15 @@ function scriptResult(result: ChildResult, context: StepContext, where: string):
  */
 export async function runStep(context: StepContext, script: string, stage: string): Promise<StepResult> {
   const { settings, job, logger } = context;
-  const jobDir = join(settings.buildsDir, job.jobId());
+  const jobDir = join(settings.builds_dir, job.jobId());
   const cwd = await workingDir(context, jobDir);
-  if (!runsInImage(stage, settings.predefinedStages)) {
+  if (!runsInImage(stage, settings.predefined_stages)) {
     const result = await runChild('/bin/sh', ['-c', HOST_WRAPPER, 'sh', script], {
       env: context.env,
       cwd,
       io: context.io,
       signal: context.signal,
-      killTimeout: settings.killTimeout,
+      killTimeout: settings.kill_timeout,
     });
     return scriptResult(result, context, `of ${stage} on the host`);
   }
@@ -79,16 +79,16 @@ export async function runStep(context: StepContext, script: string, stage: strin
       },
     );
   }
-  const tool = findApptainer(settings.apptainerExecutable, context.env, context.cwd);
-  if (!image.localPath && settings.imageDir) {
-    await markInUse(settings.imageDir, image.fileName, context.host, job.jobId()).catch(() => {});
+  const tool = findApptainer(settings.apptainer_executable, context.env, context.cwd);
+  if (!image.localPath && settings.image_dir) {
+    await markInUse(settings.image_dir, image.fileName, context.host, job.jobId()).catch(() => {});
     await touchImage(path);
   }
   const scriptDir = dirname(script);
   const marker = join(scriptDir, `.mr-executor-started-${process.pid}-${randomBytes(4).toString('hex')}`);
   const binds = [...new Set([bindPath(scriptDir, 'the script directory'), bindPath(jobDir, 'builds_dir')])];
-  if (settings.cacheDir && !binds.includes(settings.cacheDir))
-    binds.push(bindPath(settings.cacheDir, 'cache_dir'));
+  if (settings.cache_dir && !binds.includes(settings.cache_dir))
+    binds.push(bindPath(settings.cache_dir, 'cache_dir'));
   binds.push(...settings.mount);
   const args = execArguments(settings, { image: path, binds, pwd: cwd, marker, script });
   logger.debug(`${tool.path} ${args.join(' ')}`);
@@ -99,9 +99,9 @@ export async function runStep(context: StepContext, script: string, stage: strin
       cwd,
       io: context.io,
       signal: context.signal,
-      killTimeout: settings.killTimeout,
+      killTimeout: settings.kill_timeout,
       onForward: (signal) =>
-        logger.warn(`Forwarding ${signal} to ${tool.path}; it gets ${settings.killTimeout / 1000} s to end`),
+        logger.warn(`Forwarding ${signal} to ${tool.path}; it gets ${settings.kill_timeout / 1000} s to end`),
     });
   } catch (error) {
     throw new ExecutorError(

@@ -1,15 +1,31 @@
-// `@mr/apptainer-executor/settings`: checking and expanding executor settings written as a table of the
-// `[executor]` keys (as `mr-apptainer-executor --config` does), and the units they use.
+// `@mr/apptainer-executor/settings`: the table of the executor's settings (the `[executor]` keys), and
+// checking and expanding settings written as a table of those keys (as `mr-apptainer-executor --config`
+// does). Plain data and small functions without dependencies beyond @mr/template: gitlab-meta-runner
+// derives its config schema from the table and reads `[executor]` with these functions on its hot path.
 export { expandKeepingUndefined } from './lenient-expand.js';
 export {
-  DEFAULT_SETTINGS,
+  type CheckedSettings,
+  type CheckedValue,
+  EXECUTOR_SETTINGS,
   type ExecutorSettings,
+  PREDEFINED_STAGES,
   PULL_POLICIES,
   type PredefinedStages,
   type PullPolicy,
-  type SectionContext,
-  SETTING_KEYS,
+  SECTION_KEYS,
+  type SettingDoc,
   type SettingKey,
+  type SettingKind,
+  type SettingSpec,
+  type SettingValue,
+} from './setting-keys.js';
+export {
+  checkSetting,
+  checkSettings,
+  expandSettings,
+  type SectionContext,
+  type SettingProblem,
   settingsFromSection,
+  timerProblem,
 } from './settings.js';
-export { formatSize, parseDuration, parseSize } from './units.js';
+export { formatSize, MAX_TIMER_MS, parseDuration, parseSize } from './units.js';

@@ -18,17 +18,16 @@ const context = (variables: Record<string, string> = {}) => ({
 describe('settingsFromSection', () => {
   it('applies defaults and converts durations and sizes', () => {
     expect(settingsFromSection({ builds_dir: '/b' }, context())).toEqual({
-      buildsDir: '/b',
-      pullPolicy: 'if-not-present',
-      apptainerExecutable: 'apptainer',
-      gpuAmd: false,
-      gpuNvidia: false,
+      builds_dir: '/b',
+      pull_policy: 'if-not-present',
+      apptainer_executable: 'apptainer',
+      gpu_amd: false,
+      gpu_nvidia: false,
       mount: [],
-      description: '',
-      predefinedStages: 'host',
-      passEnv: [],
-      execArgs: [],
-      killTimeout: 10_000,
+      predefined_stages: 'host',
+      pass_env: [],
+      exec_args: [],
+      kill_timeout: 10_000,
     });
     const s = settingsFromSection(
       {
@@ -41,10 +40,10 @@ describe('settingsFromSection', () => {
       context(),
     );
     expect(s).toMatchObject({
-      imageMaxSize: 2 * 1024 ** 3,
-      imageMaxAge: 30 * 86_400_000,
-      killTimeout: 3000,
-      allowedPullPolicies: ['never'],
+      image_max_size: 2 * 1024 ** 3,
+      image_max_age: 30 * 86_400_000,
+      kill_timeout: 3000,
+      allowed_pull_policies: ['never'],
     });
   });
 
@@ -62,13 +61,13 @@ describe('settingsFromSection', () => {
       context({ USER: 'me', USE_GPU: 'TRUE', SCRATCH: '/s' }),
     );
     expect(s).toMatchObject({
-      buildsDir: '/home/me/builds/me',
-      imageDir: '/s/images',
-      gpuNvidia: true,
+      builds_dir: '/home/me/builds/me',
+      image_dir: '/s/images',
+      gpu_nvidia: true,
       mount: ['/s:/scratch'],
-      execArgs: ['--bind=/s'],
+      exec_args: ['--bind=/s'],
       description: 'job $SLURM_JOB_ID on ${NODE} for me, $5',
-      defaultImage: '$NOT_EXPANDED',
+      default_image: '$NOT_EXPANDED',
     });
   });
 
@@ -95,14 +94,14 @@ describe('settingsFromSection', () => {
     const details = (error as { details: string[] }).details.join('\n');
     for (const text of [
       'exec.toml: image_dir: expected an absolute path, found "relative"',
-      'exec.toml: pull_policy: expected one of always, if-not-present, never, found string "sometimes"',
-      'exec.toml: gpu_amd: expected true or false',
+      'exec.toml: pull_policy: expected one of "always", "if-not-present", "never", found string "sometimes"',
+      'exec.toml: gpu_amd: expands to "maybe"; expected "true" or "false"',
       'exec.toml: mount: expected an array of strings, found string "/x"',
       'exec.toml: kill_timeout: expected a duration',
       'exec.toml: imagedir: unknown key',
-      'exec.toml: pass_env[1]: expected a variable name or a prefix pattern',
-      'exec.toml: apptainer_executable: cannot expand "$MISSING": undefined variable "MISSING"',
-      'builds_dir is not set',
+      'exec.toml: pass_env: expected an array of variable names or prefix patterns such as "MY_*"',
+      'exec.toml: apptainer_executable: undefined variable "MISSING"',
+      "builds_dir: not set: the executor needs a directory for the jobs' builds",
     ]) {
       expect(details).toContain(text);
     }
@@ -171,7 +170,7 @@ describe('the standalone command line', () => {
     const file = join(dir, 'exec.toml');
     writeFileSync(file, 'builds_dir = "$HOME/b"\n[executor]\nimage_dir = "/images"\npull_policy = "never"\n');
     const s = standaloneSettings(file, { pull_policy: 'always' }, { HOME: '/h' });
-    expect(s).toMatchObject({ buildsDir: '/h/b', imageDir: '/images', pullPolicy: 'always' });
+    expect(s).toMatchObject({ builds_dir: '/h/b', image_dir: '/images', pull_policy: 'always' });
     writeFileSync(file, 'builds_dir = 1\n');
     expect(() => standaloneSettings(file, {}, {})).toThrow(
       `${file}: builds_dir: expected a string, found number 1`,

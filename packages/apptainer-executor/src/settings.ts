@@ -2,102 +2,176 @@ import { isAbsolute } from 'node:path';
 import { type ExpandOptions, tryExpand, type Variables } from '@mr/template';
 import { ExecutorError } from './errors.js';
 import { expandKeepingUndefined } from './lenient-expand.js';
-import { parseDuration, parseSize } from './units.js';
+import {
+  type CheckedSettings,
+  EXECUTOR_SETTINGS,
+  type ExecutorSettings,
+  PREDEFINED_STAGES,
+  PULL_POLICIES,
+  type SettingKey,
+  type SettingSpec,
+} from './setting-keys.js';
+import { MAX_TIMER_MS, parseDuration, parseSize } from './units.js';
 
-export const PULL_POLICIES = ['always', 'if-not-present', 'never'] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
-
-/** Where the predefined stages (get_sources, caches, artifacts, ...) run. */
-export type PredefinedStages = 'host' | 'image';
-
-/** Everything the executor needs, checked and with templates expanded. Durations in ms, sizes in bytes. */
-export interface ExecutorSettings {
-  /** Jobs get `<buildsDir>/<CI_JOB_ID>`. */
-  buildsDir: string;
-  cacheDir?: string | undefined;
-  /** Where pulled images are stored; needed as soon as a job uses a registry image. */
-  imageDir?: string | undefined;
-  /** `APPTAINER_CACHEDIR` for pulls. */
-  imageCacheDir?: string | undefined;
-  /** `APPTAINER_TMPDIR` for pulls. */
-  imageTmpDir?: string | undefined;
-  pullPolicy: PullPolicy;
-  /** `apptainer` or `singularity`, a name looked up in `PATH` or a path. */
-  apptainerExecutable: string;
-  gpuAmd: boolean;
-  gpuNvidia: boolean;
-  /** Extra `--bind` entries, `src[:dst[:opts]]`. */
-  mount: string[];
-  /** Shown in the job log as the driver name; undefined variables are left as written. */
-  description: string;
-  defaultImage?: string | undefined;
-  allowedImages?: string[] | undefined;
-  allowedPullPolicies?: PullPolicy[] | undefined;
-  predefinedStages: PredefinedStages;
-  /** Extra variable names or `PREFIX_*` patterns passed into the container through `--cleanenv`. */
-  passEnv: string[];
-  /** Extra `apptainer exec` flags. */
-  execArgs: string[];
-  imageMaxSize?: number | undefined;
-  imageMaxAge?: number | undefined;
-  killTimeout: number;
+/** One problem with a setting: its key (`mount[1]`), what is wrong, and the variable it concerns. */
+export interface SettingProblem {
+  key: string;
+  message: string;
+  variable?: string | undefined;
 }
 
-/** The defaults of the optional keys. */
-export const DEFAULT_SETTINGS = {
-  pullPolicy: 'if-not-present',
-  apptainerExecutable: 'apptainer',
-  gpuAmd: false,
-  gpuNvidia: false,
-  mount: [],
-  description: '',
-  predefinedStages: 'host',
-  passEnv: [],
-  execArgs: [],
-  killTimeout: 10_000,
-} as const satisfies Partial<ExecutorSettings>;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
 
-type Kind =
-  | 'dir'
-  | 'executable'
-  | 'policy'
-  | 'flag'
-  | 'expanded-list'
-  | 'text'
-  | 'string'
-  | 'list'
-  | 'policies'
-  | 'stages'
-  | 'size'
-  | 'duration';
+const found = (value: unknown) =>
+  Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`;
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
+const isPolicy = (value: unknown): value is (typeof PULL_POLICIES)[number] =>
+  typeof value === 'string' && (PULL_POLICIES as readonly string[]).includes(value);
 
-/** The keys of the executor settings (as in the `[executor]` section) and how each is read. */
-export const SETTING_KEYS = {
-  builds_dir: 'dir',
-  cache_dir: 'dir',
-  image_dir: 'dir',
-  image_cache_dir: 'dir',
-  image_tmp_dir: 'dir',
-  pull_policy: 'policy',
-  apptainer_executable: 'executable',
-  gpu_amd: 'flag',
-  gpu_nvidia: 'flag',
-  mount: 'expanded-list',
-  description: 'text',
-  default_image: 'string',
-  allowed_images: 'list',
-  allowed_pull_policies: 'policies',
-  predefined_stages: 'stages',
-  pass_env: 'list',
-  exec_args: 'expanded-list',
-  image_max_size: 'size',
-  image_max_age: 'duration',
-  kill_timeout: 'duration',
-} as const satisfies Record<string, Kind>;
+/** Checks one value as written against its setting; returns the value read, or a problem message. */
+export function checkSetting(spec: SettingSpec, value: unknown): { value: unknown } | { problem: string } {
+  const wrong = (expected: string) => ({ problem: `expected ${expected}, found ${found(value)}` });
+  switch (spec.kind) {
+    case 'dir':
+    case 'program':
+    case 'job-text':
+      return typeof value === 'string' ? { value } : wrong('a string');
+    case 'image':
+      return typeof value === 'string' && value !== '' ? { value } : wrong('a non-empty string');
+    case 'flag':
+      return typeof value === 'boolean' || typeof value === 'string'
+        ? { value }
+        : wrong('a boolean, or a string that expands to "true" or "false"');
+    case 'expanded-list':
+    case 'list':
+      return isStrings(value) ? { value } : wrong('an array of strings');
+    case 'env-names':
+      return isStrings(value) && value.every((v) => ENV_NAME.test(v))
+        ? { value }
+        : wrong('an array of variable names or prefix patterns such as "MY_*"');
+    case 'pull-policy':
+      return isPolicy(value) ? { value } : wrong('one of "always", "if-not-present", "never"');
+    case 'pull-policies':
+      return Array.isArray(value) && value.every(isPolicy)
+        ? { value }
+        : wrong('an array of pull policies ("always", "if-not-present", "never")');
+    case 'stages':
+      return (PREDEFINED_STAGES as readonly unknown[]).includes(value)
+        ? { value }
+        : wrong('one of "host", "image"');
+    case 'size': {
+      const bytes = parseSize(value);
+      return bytes === undefined
+        ? wrong('a size: a number of bytes, or a string like "500M", "50G"')
+        : { value: bytes };
+    }
+    case 'duration': {
+      const ms = parseDuration(value);
+      if (ms === undefined)
+        return wrong('a duration: a number of seconds, or a string like "90s", "10m", "7d"');
+      if (spec.timer && ms > MAX_TIMER_MS) return { problem: timerProblem(value) };
+      return { value: ms };
+    }
+  }
+}
 
-export type SettingKey = keyof typeof SETTING_KEYS;
+/** The message for a timer duration beyond what Node's timers can wait. */
+export const timerProblem = (value: unknown) =>
+  `expected a duration of at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest wait Node's timers allow), found ${found(value)}`;
 
-const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/**
+ * Checks the settings as written (every key known, every value of its kind), applies the defaults and
+ * converts durations to milliseconds and sizes to bytes. `keys` limits the known keys.
+ */
+export function checkSettings(
+  section: Record<string, unknown>,
+  keys: readonly SettingKey[] = Object.keys(EXECUTOR_SETTINGS) as SettingKey[],
+): { settings: CheckedSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const spec: SettingSpec = EXECUTOR_SETTINGS[key];
+    if (spec.default !== undefined) out[key] = (checkSetting(spec, spec.default) as { value: unknown }).value;
+  }
+  for (const [key, value] of Object.entries(section)) {
+    if (value === undefined) continue;
+    if (!(keys as readonly string[]).includes(key)) {
+      problems.push({ key, message: `unknown key (known keys: ${keys.join(', ')})` });
+      continue;
+    }
+    const result = checkSetting(EXECUTOR_SETTINGS[key as SettingKey], value);
+    if ('problem' in result) problems.push({ key, message: result.problem });
+    else out[key] = result.value;
+  }
+  return { settings: out as CheckedSettings, problems };
+}
+
+/** Expands the templates of checked settings; `builds_dir` must be set by then. */
+export function expandSettings(
+  settings: CheckedSettings,
+  variables: Variables,
+  options: ExpandOptions = {},
+): { settings: ExecutorSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const expand = (key: string, template: string): string | undefined => {
+    const result = tryExpand(template, variables, options);
+    if (result.ok) return result.value;
+    for (const p of result.problems) problems.push({ key, message: p.message, variable: p.variable });
+    return undefined;
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const spec: SettingSpec = EXECUTOR_SETTINGS[key as SettingKey];
+    switch (spec.kind) {
+      case 'dir':
+      case 'program': {
+        const text = expand(key, value as string);
+        if (text === '') problems.push({ key, message: 'expected a non-empty string, found ""' });
+        else if (text !== undefined && spec.kind === 'dir' && !isAbsolute(text))
+          problems.push({ key, message: `expected an absolute path, found ${JSON.stringify(text)}` });
+        else out[key] = text;
+        break;
+      }
+      case 'job-text': {
+        // Variables that exist only when the job runs stay as written; a syntax error is a problem.
+        const syntax = tryExpand(value as string, variables, options);
+        const broken = syntax.ok
+          ? []
+          : syntax.problems.filter((p) => p.code !== 'MR_TEMPLATE_UNDEFINED_VARIABLE');
+        if (broken.length === 0) out[key] = expandKeepingUndefined(value as string, variables, options);
+        for (const p of broken) problems.push({ key, message: p.message, variable: p.variable });
+        break;
+      }
+      case 'flag': {
+        if (typeof value === 'boolean') {
+          out[key] = value;
+          break;
+        }
+        const text = expand(key, value as string)
+          ?.trim()
+          .toLowerCase();
+        if (text === 'true' || text === 'false') out[key] = text === 'true';
+        else if (text !== undefined)
+          problems.push({ key, message: `expands to ${JSON.stringify(text)}; expected "true" or "false"` });
+        break;
+      }
+      case 'expanded-list':
+        out[key] = (value as string[]).map((v, i) => expand(`${key}[${i}]`, v) ?? v);
+        break;
+      default:
+        out[key] = value;
+    }
+  }
+  if (settings.builds_dir === undefined) {
+    problems.push({
+      key: 'builds_dir',
+      message: "not set: the executor needs a directory for the jobs' builds",
+    });
+  }
+  return { settings: out as ExecutorSettings, problems };
+}
 
 export interface SectionContext {
   /** Where a key's value comes from, for messages: a file name or "the command line". */
@@ -109,149 +183,22 @@ export interface SectionContext {
   home?: string | undefined;
 }
 
-const describe = (value: unknown) =>
-  Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`;
-
 /**
- * Checks and expands the executor keys (`[executor]` keys plus `builds_dir` and `cache_dir`) and returns
- * the settings. Collects every problem and throws one `MR_EXECUTOR_SETTINGS` error listing them all.
+ * Checks and expands the settings as written (the `[executor]` keys plus `builds_dir` and `cache_dir`).
+ * Collects every problem and throws one `MR_EXECUTOR_SETTINGS` error listing them all.
  */
 export function settingsFromSection(
   section: Record<string, unknown>,
   context: SectionContext,
 ): ExecutorSettings {
-  const problems: string[] = [];
-  const expandOptions: ExpandOptions = { home: context.home };
-  const out: Record<string, unknown> = {};
-  const where = (key: string, index?: number) =>
-    `${context.originOf(key)}: ${context.keyPrefix ?? ''}${key}${index === undefined ? '' : `[${index}]`}`;
-  const expandString = (key: string, value: string, index?: number): string | undefined => {
-    const result = tryExpand(value, context.variables, expandOptions);
-    if (result.ok) return result.value;
-    problems.push(
-      `${where(key, index)}: cannot expand ${JSON.stringify(value)}: ${result.problems.map((p) => p.message).join('; ')}`,
-    );
-    return undefined;
-  };
-  const stringList = (key: string, value: unknown, expandEach: boolean): string[] | undefined => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-      problems.push(`${where(key)}: expected an array of strings, found ${describe(value)}`);
-      return undefined;
-    }
-    if (!expandEach) return value as string[];
-    const list = (value as string[]).map((v, i) => expandString(key, v, i));
-    return list.every((v) => v !== undefined) ? (list as string[]) : undefined;
-  };
-  const policy = (key: string, value: unknown, index?: number): PullPolicy | undefined => {
-    if (typeof value === 'string' && (PULL_POLICIES as readonly string[]).includes(value))
-      return value as PullPolicy;
-    problems.push(
-      `${where(key, index)}: expected one of ${PULL_POLICIES.join(', ')}, found ${describe(value)}`,
-    );
-    return undefined;
-  };
-
-  for (const [key, value] of Object.entries(section)) {
-    if (value === undefined) continue;
-    const kind: Kind | undefined = (SETTING_KEYS as Record<string, Kind>)[key];
-    if (!kind) {
-      problems.push(`${where(key)}: unknown key (known keys: ${Object.keys(SETTING_KEYS).join(', ')})`);
-      continue;
-    }
-    let result: unknown;
-    switch (kind) {
-      case 'dir':
-      case 'executable':
-        if (typeof value !== 'string') {
-          problems.push(`${where(key)}: expected a string, found ${describe(value)}`);
-          break;
-        }
-        result = expandString(key, value);
-        if (typeof result === 'string' && kind === 'dir' && !isAbsolute(result)) {
-          problems.push(`${where(key)}: expected an absolute path, found ${JSON.stringify(result)}`);
-          result = undefined;
-        }
-        if (result === '') {
-          problems.push(`${where(key)}: expected a non-empty string`);
-          result = undefined;
-        }
-        break;
-      case 'text':
-        if (typeof value !== 'string')
-          problems.push(`${where(key)}: expected a string, found ${describe(value)}`);
-        else result = expandKeepingUndefined(value, context.variables, expandOptions);
-        break;
-      case 'string':
-        if (typeof value !== 'string' || value === '') {
-          problems.push(`${where(key)}: expected a non-empty string, found ${describe(value)}`);
-        } else result = value;
-        break;
-      case 'flag':
-        if (typeof value === 'boolean') result = value;
-        else if (typeof value === 'string') {
-          const text = expandString(key, value)?.trim().toLowerCase();
-          if (text === 'true' || text === 'false') result = text === 'true';
-          else if (text !== undefined) {
-            problems.push(
-              `${where(key)}: expected true or false (or a string expanding to "true" or "false"), found ${JSON.stringify(text)}`,
-            );
-          }
-        } else problems.push(`${where(key)}: expected true or false, found ${describe(value)}`);
-        break;
-      case 'expanded-list':
-        result = stringList(key, value, true);
-        break;
-      case 'list':
-        result = stringList(key, value, false);
-        if (key === 'pass_env' && Array.isArray(result)) {
-          (result as string[]).forEach((name, i) => {
-            if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
-              problems.push(
-                `${where(key, i)}: expected a variable name or a prefix pattern such as "MY_*", found ${JSON.stringify(name)}`,
-              );
-            }
-          });
-        }
-        break;
-      case 'policy':
-        result = policy(key, value);
-        break;
-      case 'policies':
-        if (!Array.isArray(value))
-          problems.push(`${where(key)}: expected an array of pull policies, found ${describe(value)}`);
-        else {
-          const list = value.map((v, i) => policy(key, v, i));
-          if (list.every((v) => v !== undefined)) result = list;
-        }
-        break;
-      case 'stages':
-        if (value === 'host' || value === 'image') result = value;
-        else problems.push(`${where(key)}: expected "host" or "image", found ${describe(value)}`);
-        break;
-      case 'size':
-        result = parseSize(value);
-        if (result === undefined) {
-          problems.push(
-            `${where(key)}: expected a size (bytes, or a string such as "50G" or "500M"), found ${describe(value)}`,
-          );
-        }
-        break;
-      case 'duration':
-        result = parseDuration(value);
-        if (result === undefined) {
-          problems.push(
-            `${where(key)}: expected a duration (seconds, or a string such as "90s", "10m", "7d"), found ${describe(value)}`,
-          );
-        }
-        break;
-    }
-    if (result !== undefined) out[camel(key)] = result;
-  }
-  if (section.builds_dir === undefined) {
-    problems.push(
-      `${context.originOf('builds_dir')}: ${context.keyPrefix ?? ''}builds_dir is not set: the executor needs a directory for the jobs' builds`,
-    );
-  }
+  const checked = checkSettings(section);
+  const expanded = expandSettings(checked.settings, context.variables, { home: context.home });
+  // A key that could not be read is not reported again as missing.
+  const unread = new Set(checked.problems.map((p) => p.key));
+  const problems = [...checked.problems, ...expanded.problems.filter((p) => !unread.has(p.key))].map((p) => {
+    const root = p.key.replace(/\[.*$/, '');
+    return `${context.originOf(root)}: ${context.keyPrefix ?? ''}${p.key}: ${p.message}`;
+  });
   if (problems.length > 0) {
     throw new ExecutorError(
       'MR_EXECUTOR_SETTINGS',
@@ -261,5 +208,5 @@ export function settingsFromSection(
       { details: problems.length === 1 ? undefined : problems },
     );
   }
-  return { ...DEFAULT_SETTINGS, mount: [], passEnv: [], execArgs: [], ...out } as unknown as ExecutorSettings;
+  return expanded.settings;
 }

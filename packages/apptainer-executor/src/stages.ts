@@ -1,4 +1,4 @@
-import type { PredefinedStages } from './settings.js';
+import type { PredefinedStages } from './setting-keys.js';
 
 /** The sub-stages that hold the user's own commands and always run in the job's image. */
 export function isUserStage(stage: string): boolean {

@@ -1,5 +1,5 @@
 import { ExecutorError } from './errors.js';
-import { SETTING_KEYS, type SettingKey } from './settings.js';
+import { EXECUTOR_SETTINGS, type SettingKey } from './setting-keys.js';
 
 /** The command line of `mr-apptainer-executor`, read without a CLI framework (it starts ~10 times a job). */
 export interface StandaloneArgv {
@@ -14,7 +14,7 @@ export interface StandaloneArgv {
   positional: string[];
 }
 
-const listKinds = new Set(['list', 'expanded-list', 'policies']);
+const listKinds = new Set(['list', 'expanded-list', 'env-names', 'pull-policies']);
 
 /** Reads `[options] config|prepare|run <script> <stage>|cleanup`; options may come anywhere before `--`. */
 export function parseStandaloneArgv(argv: readonly string[]): StandaloneArgv {
@@ -48,7 +48,7 @@ export function parseStandaloneArgv(argv: readonly string[]): StandaloneArgv {
         continue;
       }
       const key = name.replaceAll('-', '_') as SettingKey;
-      const kind: string | undefined = (SETTING_KEYS as Record<string, string>)[key];
+      const kind: string | undefined = (EXECUTOR_SETTINGS as Record<string, { kind: string }>)[key]?.kind;
       if (!kind) throw usage(`unknown option --${name}`);
       if (kind === 'flag' && inline === undefined) {
         out.settings[key] = true;

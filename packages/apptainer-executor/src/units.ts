@@ -1,5 +1,8 @@
 // Durations and sizes as written in settings; the same syntax as the meta-runner's config file.
 
+/** The longest delay Node's timers accept (2^31-1 ms); a longer one fires at once (Node's `setTimeout` docs). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const sizeUnits: Record<string, number> = {
   '': 1,

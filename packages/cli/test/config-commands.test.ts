@@ -201,7 +201,7 @@ interface ShownConfig {
     {
       registration?: unknown;
       runner: { builds_dir: string; environment: string[] };
-      executor: { builds_dir: string };
+      executor: { builds_dir: string; kill_timeout: unknown };
       launch: { args: string[]; stdin: string; batch_system: string };
     }
   >;
@@ -249,8 +249,10 @@ environment = ["LEAK=$GITLAB_TOKEN"]
     expect(result.stdout).not.toContain('glrt-runner-secret');
     const document = parseTomlText(result.stdout, 'stdout') as unknown as ShownConfig;
     expect(document.management_token).toBe('[redacted]');
-    expect(document.poll).toEqual({ interval: 60 });
+    // Durations are shown as the file writes them, so that the output reads back the same.
+    expect(document.poll).toEqual({ interval: '1m' });
     const gpu = document.instances.gpu!;
+    expect(gpu.executor.kill_timeout).toBe('10s');
     expect(gpu.registration).toEqual({ id: 7, token: '[redacted]' });
     expect(gpu.runner.builds_dir).toBe(`${process.env.HOME}/builds/gpu`);
     expect(gpu.runner.environment).toEqual(['LEAK=[redacted]']);

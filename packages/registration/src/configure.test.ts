@@ -136,7 +136,7 @@ describe('token rotation', () => {
       config,
       dataDir: t.dataDir,
       context: t.context,
-      withinSeconds: 60,
+      withinMs: 60_000,
     });
     expect(none).toEqual({ rotated: [], failed: [] });
     expect(readFileSync(t.generatedFile, 'utf8')).toBe(generatedBefore);

@@ -22,8 +22,8 @@ export interface ConfigureFailure {
 export interface RotateOptions {
   client: GitLabClient;
   config: Config;
-  /** Renew tokens that expire within this many seconds. Default `config.rotate_tokens_within`. */
-  withinSeconds?: number | undefined;
+  /** Renew tokens that expire within this many milliseconds. Default `config.rotate_tokens_within`. */
+  withinMs?: number | undefined;
   /** Instances to leave alone (e.g. just registered). */
   skip?: ReadonlySet<string> | undefined;
   concurrency?: number | undefined;
@@ -50,7 +50,7 @@ function asError(error: unknown): Error {
 export async function rotateInStore(store: TokenStore, options: RotateOptions): Promise<RotateResult> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
-  const within = (options.withinSeconds ?? options.config.rotate_tokens_within) * 1000;
+  const within = options.withinMs ?? options.config.rotate_tokens_within;
   const rotated: string[] = [];
   const failed: ConfigureFailure[] = [];
   const instances = Object.keys(options.config.runners).filter(

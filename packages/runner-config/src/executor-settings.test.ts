@@ -75,7 +75,7 @@ image_max_size = "50G"
       pass_env: [],
       exec_args: [],
       image_max_size: 50 * 1024 ** 3,
-      kill_timeout: 60,
+      kill_timeout: 60_000,
     });
     expect((globalThis as { __zod_globalConfig?: unknown }).__zod_globalConfig).toBeUndefined();
     // cpu has no PARTITION: the explanation names it, not the management token's missing variable.

@@ -38,25 +38,16 @@ export { configJsonSchema } from './json-schema.js';
 export { type Env, loadConfig, type ParseConfigOptions, parseConfig, parseTomlText } from './parse.js';
 export { REDACTED, redactConfig, redactText, redactTokens } from './redact.js';
 export { configReferenceMarkdown } from './reference.js';
-export {
-  type BatchSystem,
-  type Config,
-  type ConfigInput,
-  type CustomExecutorSection,
-  configDocs,
-  configSchema,
-  type ExecutorSection,
-  type Expansion,
-  type KeyDoc,
-  type LaunchSection,
-  PULL_POLICIES,
-  type PollSection,
-  type PullPolicy,
-  type RunnerInstance,
-  type RunnerSection,
-} from './schema.js';
+export type { ExecutorSection, ExecutorSectionInput } from './executor-schema.js';
+export { configDocs, type Expansion, type KeyDoc } from './key-doc.js';
+export type { BatchSystem, LaunchSection } from './launch-schema.js';
+export type { PollSection } from './poll-schema.js';
+export type { RunnerInstance } from './runner-instance-schema.js';
+export type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
+export { type Config, type ConfigInput, configSchema } from './schema.js';
 export { configKeys, type SchemaKey } from './schema-keys.js';
 export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
 export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';
-export { formatDuration, parseDuration, parseSize } from './units.js';
+export { formatDuration } from './units.js';
 export { configWarnings, EXAMPLE_TOKEN } from './warnings.js';
+export { withWrittenDurations } from './written-durations.js';

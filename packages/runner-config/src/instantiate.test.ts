@@ -122,7 +122,7 @@ describe('instantiateExecutor', () => {
       predefined_stages: 'host',
       pass_env: [],
       exec_args: [],
-      kill_timeout: 10,
+      kill_timeout: 10_000,
     });
   });
 
@@ -184,13 +184,13 @@ describe('instantiateLaunch', () => {
       workdir: '/home/me/launch',
       stdin:
         '#!/bin/bash\ngitlab-runner run-single --config /data/site.gitlab-config.toml --runner test-runner --max-builds 3 --wait-timeout 1\n',
-      timeout: 300,
+      timeout: 300_000,
       group_size: 1,
       batch_system: 'slurm',
       cancel_stale: false,
-      pickup_timeout: 600,
+      pickup_timeout: 600_000,
       concurrency: 4,
-      failure_backoff: 30,
+      failure_backoff: 30_000,
     });
   });
 

@@ -1,18 +1,13 @@
 import { basename } from 'node:path';
 import { scopes, tryExpand, type VariableLookup } from '@mr/template';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
-import type { BatchSystem, Config, CustomExecutorSection, ExecutorSection } from './schema.js';
+import { expandExecutor, type InstanceContext, type InstantiatedExecutor } from './executor-instance.js';
+import type { BatchSystem } from './launch-schema.js';
+import type { CustomExecutorSection } from './runner-schema.js';
+import type { Config } from './schema.js';
 import { closest } from './suggest.js';
 
-/** What instantiation needs to know about the running program and its environment. */
-export interface InstanceContext {
-  /** Absolute path of the running `gitlab-meta-runner`, something gitlab-runner can execute: `$THIS`. */
-  thisPath: string;
-  /** The environment: the last place variables are looked up. */
-  env: Record<string, string | undefined>;
-  /** The home directory a leading `~` stands for. */
-  home: string;
-}
+export type { InstanceContext, InstantiatedExecutor } from './executor-instance.js';
 
 /** For `[launch]`: also the generated gitlab-runner config file (`$CONFIG`) and the jobs of this launch (`$NUM_JOBS`). */
 export interface LaunchContext extends InstanceContext {
@@ -35,21 +30,7 @@ export interface InstantiatedRunner {
   custom?: InstantiatedCustom | undefined;
 }
 
-/** `[executor]` for one instance: the settings of the apptainer executor. Durations in seconds, sizes in bytes. */
-export interface InstantiatedExecutor extends Omit<ExecutorSection, 'builds_dir' | 'gpu_amd' | 'gpu_nvidia'> {
-  /** `[executor].builds_dir`, else `[runner].builds_dir`. */
-  builds_dir: string;
-  /** `[runner].cache_dir`. */
-  cache_dir: string;
-  /** Expanded to a boolean. */
-  gpu_amd: boolean;
-  /** Expanded to a boolean. */
-  gpu_nvidia: boolean;
-  /** Expanded, or as written when it names a variable that exists only when the job runs. */
-  description?: string | undefined;
-}
-
-/** `[launch]` for one instance and one launch. Durations in seconds. */
+/** `[launch]` for one instance and one launch. Durations in milliseconds. */
 export interface InstantiatedLaunch {
   executable: string;
   args: string[];
@@ -76,7 +57,7 @@ class SectionExpander {
   private readonly lookup: VariableLookup;
 
   constructor(
-    private readonly section: 'runner' | 'executor' | 'launch',
+    private readonly section: 'runner' | 'launch',
     private readonly instance: string,
     special: Record<string, string>,
     variables: Record<string, string>,
@@ -96,11 +77,10 @@ class SectionExpander {
     });
   }
 
-  /** Expands one value; `jobTime`: undefined variables are not a problem, the value stays as written. */
-  string(key: string, template: string, jobTime = false): string {
+  /** Expands one value. */
+  string(key: string, template: string): string {
     const result = tryExpand(template, this.lookup, { home: this.ctx.home });
     if (result.ok) return result.value;
-    if (jobTime && result.problems.every((p) => p.code === 'MR_TEMPLATE_UNDEFINED_VARIABLE')) return template;
     for (const p of result.problems) this.problem(key, p.message, p.variable);
     return template;
   }
@@ -111,18 +91,6 @@ class SectionExpander {
 
   strings(key: string, templates: readonly string[]): string[] {
     return templates.map((t, i) => this.string(`${key}[${i}]`, t));
-  }
-
-  boolean(key: string, value: boolean | string): boolean {
-    if (typeof value === 'boolean') return value;
-    const expanded = this.string(key, value);
-    const normalized = expanded.trim().toLowerCase();
-    if (normalized === 'true') return true;
-    if (normalized === 'false') return false;
-    if (expanded !== value || !value.includes('$')) {
-      this.problem(key, `expands to ${JSON.stringify(expanded)}; expected "true" or "false"`);
-    }
-    return false;
   }
 
   /** Returns `value`, or throws one ConfigError (MR_CONFIG_TEMPLATE) with every problem. */
@@ -199,35 +167,13 @@ export function instantiateExecutor(
   ctx: InstanceContext,
 ): InstantiatedExecutor {
   const variables = instanceOf(config, instance).config_variables;
-  const x = new SectionExpander('executor', instance, { NAME: instance, THIS: ctx.thisPath }, variables, ctx);
-  const e = config.executor;
-  const buildsDir =
-    e.builds_dir === undefined
-      ? x.string('builds_dir', config.runner.builds_dir)
-      : x.string('builds_dir', e.builds_dir);
-  const result: InstantiatedExecutor = {
-    builds_dir: buildsDir,
-    cache_dir: x.string('cache_dir', config.runner.cache_dir),
-    image_dir: x.optional('image_dir', e.image_dir),
-    image_cache_dir: x.optional('image_cache_dir', e.image_cache_dir),
-    image_tmp_dir: x.optional('image_tmp_dir', e.image_tmp_dir),
-    pull_policy: e.pull_policy,
-    apptainer_executable: x.string('apptainer_executable', e.apptainer_executable),
-    gpu_amd: x.boolean('gpu_amd', e.gpu_amd),
-    gpu_nvidia: x.boolean('gpu_nvidia', e.gpu_nvidia),
-    mount: x.strings('mount', e.mount),
-    description: e.description === undefined ? undefined : x.string('description', e.description, true),
-    default_image: e.default_image,
-    allowed_images: e.allowed_images,
-    allowed_pull_policies: e.allowed_pull_policies,
-    predefined_stages: e.predefined_stages,
-    pass_env: e.pass_env,
-    exec_args: x.strings('exec_args', e.exec_args),
-    image_max_size: e.image_max_size,
-    image_max_age: e.image_max_age,
-    kill_timeout: e.kill_timeout,
-  };
-  return x.done(dropUndefined(result));
+  const { settings, problems } = expandExecutor(config.executor, config.runner, instance, variables, ctx);
+  if (problems.length === 0) return settings;
+  throw new ConfigError(
+    'MR_CONFIG_TEMPLATE',
+    `cannot instantiate [executor] for runner instance ${JSON.stringify(instance)} (${countProblems(problems.length)})`,
+    { problems, hint: problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { configDocs, configSchema } from './schema.js';
+import { configDocs } from './key-doc.js';
+import { configSchema } from './schema.js';
 
 /**
  * A JSON Schema (draft 2020-12) of the config file as written (before defaults), with every key's

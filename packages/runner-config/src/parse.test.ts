@@ -35,8 +35,8 @@ describe('parseConfig', () => {
           config_variables: { VARIABLE: 'value' },
         },
       },
-      poll: { interval: 30 },
-      launch: { executable: 'sbatch', args: [], workdir: '$HOME/launch', timeout: 300, group_size: 1 },
+      poll: { interval: 30_000 },
+      launch: { executable: 'sbatch', args: [], workdir: '$HOME/launch', timeout: 300_000, group_size: 1 },
       executor: {
         builds_dir: '$HOME/builds',
         pull_policy: 'if-not-present',
@@ -60,7 +60,7 @@ describe('parseConfig', () => {
 
   it('fills in the defaults of every new key with the original behaviour', () => {
     const config = parseConfig(originalExample, { file, env: {} });
-    expect(config.rotate_tokens_within).toBe(7 * 86_400);
+    expect(config.rotate_tokens_within).toBe(7 * 86_400_000);
     expect(config.runners['test-runner']).toEqual({
       tags: ['tag-1', 'tag-2'],
       launch_priority: 10,
@@ -70,16 +70,16 @@ describe('parseConfig', () => {
     expect(config.launch).toMatchObject({
       batch_system: 'auto',
       cancel_stale: false,
-      pickup_timeout: 600,
+      pickup_timeout: 600_000,
       concurrency: 4,
-      failure_backoff: 30,
+      failure_backoff: 30_000,
     });
     expect(config.launch?.max_in_flight).toBeUndefined();
     expect(config.executor).toMatchObject({
       predefined_stages: 'host',
       pass_env: [],
       exec_args: [],
-      kill_timeout: 10,
+      kill_timeout: 10_000,
     });
   });
 
@@ -110,18 +110,18 @@ describe('parseConfig', () => {
     expect(config.launch).toBeUndefined();
   });
 
-  it('converts durations to seconds and sizes to bytes', () => {
+  it('converts durations to milliseconds and sizes to bytes', () => {
     const text = minimalConfig()
       .replace('interval = 30', 'interval = "2m"')
       .replace('image_dir = "$HOME/images"', 'image_dir = "x"\nimage_max_size = "50G"\nimage_max_age = "30d"')
       .replace('executable = "sbatch"', 'executable = "sbatch"\ntimeout = "5m"\npickup_timeout = "1h30m"');
     const config = parseConfig(`rotate_tokens_within = 3600\n${text}`, { file, env: {} });
-    expect(config.poll.interval).toBe(120);
-    expect(config.rotate_tokens_within).toBe(3600);
-    expect(config.launch?.timeout).toBe(300);
-    expect(config.launch?.pickup_timeout).toBe(5400);
+    expect(config.poll.interval).toBe(120_000);
+    expect(config.rotate_tokens_within).toBe(3_600_000);
+    expect(config.launch?.timeout).toBe(300_000);
+    expect(config.launch?.pickup_timeout).toBe(5_400_000);
     expect(config.executor.image_max_size).toBe(50 * 1024 ** 3);
-    expect(config.executor.image_max_age).toBe(30 * 86_400);
+    expect(config.executor.image_max_age).toBe(30 * 86_400_000);
   });
 
   it('accepts a numeric project id and keeps it as a string', () => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { configDocs, configSchema, type KeyDoc } from './schema.js';
+import { configDocs, type KeyDoc } from './key-doc.js';
+import { configSchema } from './schema.js';
 
 // Reads the structure of the config schema (keys, nesting, defaults, docs) for the example, the reference
 // documentation and error messages.

@@ -1,6 +1,6 @@
 import { type ExecutorSettings, parseStep, processIo, runExecutorStep } from '@mr/apptainer-executor';
 import type { Logger, LogLevel } from '@mr/logger';
-import { type InstantiatedExecutor, loadExecutorSettings } from '@mr/runner-config/executor';
+import { loadExecutorSettings } from '@mr/runner-config/executor';
 import type { CommandResult } from '../commands/command.js';
 import type { ScannedArgv } from '../global-options.js';
 import type { CliIo, CommandContext } from '../io.js';
@@ -8,32 +8,6 @@ import { resolvePaths } from '../paths.js';
 
 // Without the ES module wrapper of node:os: this module is on the executor's hot path (see bin.ts).
 const { homedir } = process.getBuiltinModule('node:os');
-
-/** The executor's settings from the instantiated `[executor]` section (seconds → ms). */
-export function toExecutorSettings(x: InstantiatedExecutor): ExecutorSettings {
-  return {
-    buildsDir: x.builds_dir,
-    cacheDir: x.cache_dir,
-    imageDir: x.image_dir,
-    imageCacheDir: x.image_cache_dir,
-    imageTmpDir: x.image_tmp_dir,
-    pullPolicy: x.pull_policy,
-    apptainerExecutable: x.apptainer_executable,
-    gpuAmd: x.gpu_amd,
-    gpuNvidia: x.gpu_nvidia,
-    mount: x.mount,
-    description: x.description ?? '',
-    defaultImage: x.default_image,
-    allowedImages: x.allowed_images,
-    allowedPullPolicies: x.allowed_pull_policies,
-    predefinedStages: x.predefined_stages,
-    passEnv: x.pass_env,
-    execArgs: x.exec_args,
-    imageMaxSize: x.image_max_size,
-    imageMaxAge: x.image_max_age === undefined ? undefined : x.image_max_age * 1000,
-    killTimeout: x.kill_timeout * 1000,
-  };
-}
 
 /** What running a step needs from the command's context; without a logger, the executor makes its own. */
 export type ExecutorContext = Pick<
@@ -62,13 +36,11 @@ export async function runExecutor(
   let step: ReturnType<typeof parseStep>;
   try {
     step = parseStep(stepArgs);
-    settings = toExecutorSettings(
-      await loadExecutorSettings(context.configFile, instance, {
-        env: context.env,
-        thisPath: context.thisPath,
-        home: context.env.HOME || homedir(),
-      }),
-    );
+    settings = await loadExecutorSettings(context.configFile, instance, {
+      env: context.env,
+      thisPath: context.thisPath,
+      home: context.env.HOME || homedir(),
+    });
   } catch (error) {
     return await failure(context, error);
   }

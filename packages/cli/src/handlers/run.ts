@@ -8,8 +8,8 @@ import { type LaunchSession, openLaunchSession } from './launch-session.js';
  * How often `run` checks for runner tokens about to expire: a quarter of `rotate_tokens_within`, at least
  * every poll interval and at most every hour.
  */
-export function rotationCheckSeconds(rotateWithin: number, pollInterval: number): number {
-  return Math.min(3600, Math.max(pollInterval, rotateWithin / 4));
+export function rotationCheckMs(rotateWithin: number, pollInterval: number): number {
+  return Math.min(3_600_000, Math.max(pollInterval, rotateWithin / 4));
 }
 
 /** Renews expiring runner tokens (tokens file and generated config) and tells the launcher the new secrets. */
@@ -39,13 +39,13 @@ export async function runHandler(context: CommandContext): Promise<number> {
   try {
     const { config } = session;
     context.logger.info('running', {
-      interval_s: config.poll.interval,
+      interval_s: config.poll.interval / 1000,
       instances: Object.keys(config.runners).length,
     });
-    const rotateEveryMs = rotationCheckSeconds(config.rotate_tokens_within, config.poll.interval) * 1000;
+    const rotateEveryMs = rotationCheckMs(config.rotate_tokens_within, config.poll.interval);
     let lastRotation: number | undefined;
     await session.launcher.run({
-      intervalMs: config.poll.interval * 1000,
+      intervalMs: config.poll.interval,
       signal: session.signal,
       beforeCycle: async (signal) => {
         if (lastRotation !== undefined && Date.now() - lastRotation < rotateEveryMs) return;

@@ -12,12 +12,13 @@ import {
   stringifyToml,
   type TokensFile,
   tokensFilePath,
+  withWrittenDurations,
 } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
 import type { CommandContext } from '../io.js';
 
 /**
- * Prints the parsed config (defaults filled in, durations in seconds, sizes in bytes) and, per instance,
+ * Prints the parsed config (defaults filled in, durations as "1h30m", sizes in bytes) and, per instance,
  * its registration (from the tokens file, token redacted) and its instantiated sections. The management
  * token and runner tokens never appear, even where a template copied them.
  */
@@ -46,7 +47,10 @@ export async function showConfigHandler(
     Object.entries(instances).map(([name, sections]) => {
       const token = Object.hasOwn(tokens, name) ? tokens[name] : undefined;
       const registration = token && { ...token, token: REDACTED };
-      return [name, { ...(registration ? { registration } : {}), ...sections }];
+      const written = Object.fromEntries(
+        Object.entries(sections).map(([section, value]) => [section, withWrittenDurations(value, [section])]),
+      );
+      return [name, { ...(registration ? { registration } : {}), ...written }];
     }),
   );
 
@@ -55,16 +59,16 @@ export async function showConfigHandler(
       file: context.configFile,
       generated_config_file: configPath,
       tokens_file: tokensFile,
-      config: redactConfig(config),
+      config: withWrittenDurations(redactConfig(config)),
       instances: perInstance,
     };
     context.stdout.write(`${redactText(JSON.stringify(document, null, 2), secrets)}\n`);
     return 0;
   }
   const text = [
-    stringifyToml(redactConfig(config) as unknown as Record<string, unknown>, [
+    stringifyToml(withWrittenDurations(redactConfig(config)) as unknown as Record<string, unknown>, [
       `The config file ${context.configFile} as gitlab-meta-runner understands it:`,
-      'defaults filled in, durations in seconds, sizes in bytes, secrets redacted.',
+      'defaults filled in, sizes in bytes, secrets redacted.',
     ]),
     stringifyToml({ instances: perInstance }, [
       'Per runner instance: its registration (from the tokens file) and the instantiated sections,',
