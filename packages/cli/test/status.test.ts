@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, runCli } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const config = `
+/** The config; `executable` is the launch executable (an absolute `sbatch` makes status ask the `squeue` beside it). */
+const configText = (executable: string) => `
 name = "hpc"
 project = "group/project"
 hostname = "gitlab.example.org"
@@ -20,7 +22,7 @@ tags = ["gpu"]
 interval = 30
 
 [launch]
-executable = "sbatch"
+executable = ${JSON.stringify(executable)}
 
 [runner]
 builds_dir = "/tmp/builds"
@@ -28,11 +30,27 @@ cache_dir = "/tmp/cache"
 executor = "shell"
 `;
 
-function setup() {
+/**
+ * A bin directory with an `sbatch` that must not run and a `squeue` playing Slurm with `script` (it gets
+ * squeue's arguments). Returns the path of that `sbatch`.
+ */
+function fakeSlurm(dir: string, squeue: string): string {
+  const bin = join(dir, 'slurm-bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'sbatch'), '#!/bin/sh\necho "sbatch must not run" >&2\nexit 99\n');
+  writeFileSync(join(bin, 'squeue'), `#!/bin/sh\n${squeue}\n`);
+  for (const f of ['sbatch', 'squeue']) chmodSync(join(bin, f), 0o755);
+  return join(bin, 'sbatch');
+}
+
+/** squeue of a Slurm whose queue is empty. */
+const emptyQueue = 'exit 0';
+
+function setup(squeue = emptyQueue, batchJobId = '4711') {
   const dir = makeTempDir();
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir);
-  writeFileSync(join(dir, 'config.toml'), config);
+  writeFileSync(join(dir, 'config.toml'), configText(fakeSlurm(dir, squeue)));
   const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString();
   writeFileSync(
     join(dataDir, 'hpc.tokens'),
@@ -50,7 +68,7 @@ function setup() {
         jobIds: [101, 102],
         launchedAt: new Date(now - 120_000).toISOString(),
         phase: 'submitted',
-        batchJobId: '4711',
+        batchJobId,
         batchState: 'queued',
       },
     ],
@@ -60,13 +78,19 @@ function setup() {
       { at: new Date(now - 5_000).toISOString(), instance: 'gpu', message: 'sbatch exited 1' },
     ],
   };
-  writeFileSync(join(dataDir, 'hpc.state'), JSON.stringify(state));
-  return { dir, dataDir, args: ['--config-file', join(dir, 'config.toml'), '--data-dir', dataDir] };
+  const stateFile = join(dataDir, 'hpc.state');
+  writeFileSync(stateFile, JSON.stringify(state));
+  return {
+    dir,
+    dataDir,
+    stateFile,
+    args: ['--config-file', join(dir, 'config.toml'), '--data-dir', dataDir],
+  };
 }
 
 afterAll(removeTempDirs);
 
-describe('gitlab-meta-runner status', () => {
+describe('gitlab-meta-runner status', { timeout: 90_000 }, () => {
   it('summarises runners in flight, backoff, failures and registrations without showing tokens', async () => {
     const { args } = setup();
     const result = await runCli(['status', ...args]);
@@ -116,7 +140,7 @@ describe('gitlab-meta-runner status', () => {
 
   it('works on an empty data directory', async () => {
     const dir = makeTempDir();
-    writeFileSync(join(dir, 'config.toml'), config);
+    writeFileSync(join(dir, 'config.toml'), configText(fakeSlurm(dir, emptyQueue)));
     const result = await runCli([
       'status',
       '--config-file',
@@ -127,6 +151,9 @@ describe('gitlab-meta-runner status', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('runners in flight: 0');
     expect(result.stdout).toContain('cpu: not registered');
+    expect(result.stdout).toMatch(
+      /launch state: none yet \(.*hpc\.state does not exist: nothing was launched\)/,
+    );
   });
 
   it('exits 2 naming the file when the config is missing', async () => {
@@ -135,4 +162,90 @@ describe('gitlab-meta-runner status', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('missing.toml');
   });
+
+  it('says how old the launch state is', async () => {
+    const { args, stateFile } = setup();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(stateFile, hourAgo, hourAgo);
+    const text = await runCli(['status', ...args]);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`launch state: ${stateFile}, last changed 1h0m ago`);
+    const json = await runCli(['status', '--json', ...args]);
+    const age = JSON.parse(json.stdout).state_file_age_seconds;
+    expect(age).toBeGreaterThanOrEqual(3600);
+    expect(age).toBeLessThan(3600 + 600);
+  });
+
+  it('asks squeue whether a recorded batch job still runs', async () => {
+    const { args } = setup(`echo "$*" >> "$(dirname "$0")/squeue.args"\necho '4711|RUNNING|'`);
+    const result = await runCli(['status', ...args]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/batch job 4711, queued, .*; now: running/);
+    expect(result.stdout).toContain('Slurm queue (squeue): asked just now for cpu, gpu');
+    const json = JSON.parse((await runCli(['status', '--json', ...args])).stdout);
+    expect(json.in_flight[0].live_state).toBe('running');
+    expect(json.live_check).toEqual([{ kind: 'slurm', instances: ['cpu', 'gpu'], ok: true }]);
+  });
+
+  it('says a recorded batch job has ended when squeue no longer lists it', async () => {
+    const { args } = setup(emptyQueue);
+    const result = await runCli(['status', ...args]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/batch job 4711, .*; now: no longer in the batch queue \(ended\)/);
+  });
+
+  it('says it could not ask Slurm, shows the recorded state and still exits 0', async () => {
+    const { args } = setup('echo "slurm_load_jobs error: Unable to contact slurm controller" >&2\nexit 1');
+    const result = await runCli(['status', ...args]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/batch job 4711, queued, \S+ old, 2 job\(s\): 101, 102\n/);
+    expect(result.stdout).toMatch(
+      /Slurm queue \(squeue\): could not ask, so the runners above are as last recorded: .*Unable to contact slurm controller/,
+    );
+    const json = JSON.parse((await runCli(['status', '--json', ...args])).stdout);
+    expect(json.live_check[0]).toMatchObject({ kind: 'slurm', ok: false });
+    expect(json.in_flight[0].live_state).toBeUndefined();
+  });
 });
+
+// The real Slurm of this machine (scripts/slurm/start.sh; CI starts it): skipped, with the reason, without it.
+const noSlurm = (() => {
+  const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8', timeout: 10_000 });
+  if (ping.error || ping.status !== 0 || !/UP/.test(ping.stdout)) return 'slurmctld does not answer';
+  return undefined;
+})();
+
+describe.skipIf(noSlurm !== undefined)(
+  `gitlab-meta-runner status on a real Slurm${noSlurm ? ` (skipped: ${noSlurm})` : ''}`,
+  () => {
+    it('shows a recorded batch job as queued or running while Slurm has it, and as ended after scancel', async () => {
+      const submit = spawnSync('sbatch', ['--parsable', '--job-name=mr-status-test', '--wrap', 'sleep 600'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(submit.status, submit.stderr).toBe(0);
+      const id = submit.stdout.trim().split(';')[0]!;
+      try {
+        const { dir, args } = setup(emptyQueue, id);
+        // The plain name: the squeue in PATH, the real one.
+        writeFileSync(join(dir, 'config.toml'), configText('sbatch'));
+        const live = await runCli(['status', '--json', ...args], { timeout: 60_000 });
+        expect(live.exitCode, live.stderr).toBe(0);
+        expect(['queued', 'running']).toContain(JSON.parse(live.stdout).in_flight[0].live_state);
+
+        spawnSync('scancel', [id], { timeout: 30_000 });
+        // scancel returns before squeue stops listing the job: ask until it says ended, with a generous deadline.
+        const deadline = Date.now() + 60_000;
+        let state: string | undefined;
+        while (Date.now() < deadline) {
+          const after = await runCli(['status', '--json', ...args], { timeout: 60_000 });
+          state = JSON.parse(after.stdout).in_flight[0].live_state;
+          if (state === 'ended') break;
+        }
+        expect(state).toBe('ended');
+      } finally {
+        spawnSync('scancel', [id], { timeout: 30_000 });
+      }
+    }, 180_000);
+  },
+);

@@ -6,13 +6,18 @@ import type { LauncherOptions } from './launcher-options.js';
 import { slurmBatchSystem } from './slurm.js';
 import type { LaunchRecord } from './state.js';
 
+/** What {@link BatchSystems} needs of a launcher's options. */
+export type BatchSystemsOptions = Pick<LauncherOptions, 'launchSettings' | 'env' | 'user'> & {
+  settings: Pick<LauncherOptions['settings'], 'batchSystem' | 'instances'>;
+};
+
 /** The batch systems of a launcher's instances, one per distinct Slurm `sbatch` or generic status command. */
 export class BatchSystems {
-  readonly #options: LauncherOptions;
+  readonly #options: BatchSystemsOptions;
   readonly #systems = new Map<string, BatchSystem>();
   #env: Record<string, string | undefined>;
 
-  constructor(options: LauncherOptions, env: Record<string, string | undefined>) {
+  constructor(options: BatchSystemsOptions, env: Record<string, string | undefined>) {
     this.#options = options;
     this.#env = env;
   }

@@ -11,10 +11,14 @@ import {
   statePath,
   tokensFilePath,
 } from '@mr/runner-config';
+import { BatchSystems } from './batch-systems.js';
 import { LauncherError } from './errors.js';
 import { Launcher, type LauncherOptions, type LaunchSettings } from './launcher.js';
+import { checkLiveLaunches, type LiveLaunches } from './live-launches.js';
 import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
+import { launchEnvironment } from './redact.js';
+import type { LaunchRecord } from './state.js';
 
 export interface OpenLauncherOptions {
   config: Config;
@@ -48,6 +52,57 @@ export function planInstances(config: Config): PlanInstance[] {
     maxInFlight: r.max_in_flight,
     groupSize,
   }));
+}
+
+/** `[launch]` of an instance for a number of jobs, instantiated; throws when its templates do not expand. */
+function launchSettingsOf(
+  config: Config,
+  context: { thisPath: string; env: Record<string, string | undefined>; home: string; configPath: string },
+): (instance: string, numJobs: number) => LaunchSettings {
+  return (instance, numJobs) => {
+    const l = instantiateLaunch(config, instance, { ...context, numJobs });
+    return {
+      executable: l.executable,
+      args: l.args,
+      workdir: l.workdir,
+      stdin: l.stdin,
+      statusCommand: l.status_command,
+      batchSystem: l.batch_system,
+    };
+  };
+}
+
+/**
+ * What the batch systems of a config's instances (Slurm's `squeue`, a generic `status_command`) say now
+ * about recorded launches: see {@link checkLiveLaunches}. Needs no token and takes no lock; undefined when
+ * the config has no `[launch]`. `secrets` are kept out of the commands' environment.
+ */
+export async function liveLaunchesFromConfig(
+  options: Pick<
+    OpenLauncherOptions,
+    'config' | 'dataDir' | 'generatedConfigFile' | 'thisPath' | 'env' | 'home'
+  > & {
+    records: readonly LaunchRecord[];
+    secrets?: readonly string[] | undefined;
+  },
+): Promise<LiveLaunches | undefined> {
+  const { config, env } = options;
+  if (!config.launch) return undefined;
+  const launchSettings = launchSettingsOf(config, {
+    thisPath: options.thisPath,
+    env,
+    home: options.home ?? env.HOME ?? homedir(),
+    configPath: generatedConfigPath(options.dataDir, config.name, options.generatedConfigFile),
+  });
+  const systems = new BatchSystems(
+    {
+      settings: { batchSystem: config.launch.batch_system, instances: planInstances(config) },
+      launchSettings,
+      env,
+    },
+    launchEnvironment(env, options.secrets ?? []),
+  );
+  return checkLiveLaunches(systems, options.records);
 }
 
 /**
@@ -99,23 +154,7 @@ export async function openLauncher(
     projectId ??= (await client.getProject(config.project, { signal })).id;
     return client.listPendingJobs(projectId, { signal });
   };
-  const launchSettings = (instance: string, numJobs: number): LaunchSettings => {
-    const l = instantiateLaunch(config, instance, {
-      thisPath: options.thisPath,
-      env,
-      home,
-      configPath,
-      numJobs,
-    });
-    return {
-      executable: l.executable,
-      args: l.args,
-      workdir: l.workdir,
-      stdin: l.stdin,
-      statusCommand: l.status_command,
-      batchSystem: l.batch_system,
-    };
-  };
+  const launchSettings = launchSettingsOf(config, { thisPath: options.thisPath, env, home, configPath });
   const secrets = [config.management_token, ...Object.values(tokens).map((t) => t.token)];
   const launcher = await Launcher.open({
     settings: {

@@ -7,8 +7,9 @@ export {
   LaunchLockedError,
   LaunchStateError,
 } from './errors.js';
-export { type OpenLauncherOptions, openLauncher } from './from-config.js';
+export { liveLaunchesFromConfig, type OpenLauncherOptions, openLauncher } from './from-config.js';
 export { Launcher } from './launcher.js';
+export type { LiveLaunches } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
 export { staleReason } from './lock.js';
 export { type FailureRecord, type LaunchRecord, type LaunchState, loadState } from './state.js';

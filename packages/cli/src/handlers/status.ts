@@ -1,5 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
-import { type FailureRecord, type LaunchRecord, loadState, staleReason } from '@mr/launcher';
+import { homedir } from 'node:os';
+import {
+  type FailureRecord,
+  type LaunchRecord,
+  type LiveLaunches,
+  liveLaunchesFromConfig,
+  loadState,
+  staleReason,
+} from '@mr/launcher';
 import {
   type Config,
   loadConfig,
@@ -27,6 +35,15 @@ interface StatusReport {
   data_dir: string;
   state_file: string;
   state_saved_at?: string | undefined;
+  /** How old the state file is (its last change); absent when there is none yet. */
+  state_file_age_seconds?: number | undefined;
+  /** The batch systems asked now (Slurm's squeue, a generic status_command), and whether they answered. */
+  live_check: Array<{
+    kind: 'slurm' | 'generic';
+    instances: string[];
+    ok: boolean;
+    error?: string | undefined;
+  }>;
   launcher: LauncherHolder;
   in_flight: Array<{
     instance: string;
@@ -37,6 +54,8 @@ interface StatusReport {
     job_ids: number[];
     launched_at: string;
     age_seconds: number;
+    /** What the batch system says now; absent when it could not be asked or cannot tell. */
+    live_state?: 'queued' | 'running' | 'ended' | undefined;
   }>;
   backoff: Array<{ instance: string; failures: number; until: string; seconds_left: number }>;
   recent_failures: FailureRecord[];
@@ -86,16 +105,50 @@ function seconds(ms: number): number {
   return Math.max(0, Math.round(ms / 1000));
 }
 
+/**
+ * Asks the batch systems (squeue for Slurm) which recorded launches still run. Never fails the command: a
+ * batch system that cannot be asked is reported as such, and the recorded state is shown as it is.
+ */
+async function checkLive(
+  context: CommandContext,
+  config: Config,
+  records: readonly LaunchRecord[],
+  tokens: TokensFile,
+): Promise<LiveLaunches | undefined> {
+  try {
+    return await liveLaunchesFromConfig({
+      config,
+      dataDir: context.dataDir,
+      generatedConfigFile: context.generatedConfigFile,
+      thisPath: context.thisPath,
+      env: context.env,
+      home: context.env.HOME || homedir(),
+      records,
+      secrets: [config.management_token, ...Object.values(tokens).map((t) => t.token)].filter(
+        (s): s is string => typeof s === 'string' && s !== '',
+      ),
+    });
+  } catch (error) {
+    context.logger.warn(`could not ask the batch system: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 async function buildReport(context: CommandContext, config: Config, now: number): Promise<StatusReport> {
   const stateFile = statePath(context.dataDir, config.name);
-  const [state, tokens, launcher] = await Promise.all([
+  const [state, tokens, launcher, stateMtime] = await Promise.all([
     loadState(stateFile),
     readTokens(tokensFilePath(context.dataDir, config.name)).catch((error: Error): TokensFile => {
       context.logger.warn(`registered runners not shown: ${error.message}`);
       return {};
     }),
     readHolder(`${stateFile}.lock`, now),
+    stat(stateFile).then(
+      (s) => s.mtimeMs,
+      () => undefined,
+    ),
   ]);
+  const live = await checkLive(context, config, state.launches, tokens);
   const names = [...new Set([...Object.keys(config.runners), ...Object.keys(tokens)])].sort();
   return {
     config_file: context.configFile,
@@ -103,6 +156,8 @@ async function buildReport(context: CommandContext, config: Config, now: number)
     data_dir: context.dataDir,
     state_file: stateFile,
     state_saved_at: state.savedAt,
+    state_file_age_seconds: stateMtime === undefined ? undefined : seconds(now - stateMtime),
+    live_check: (live?.systems ?? []).map((s) => ({ ...s, ok: s.error === undefined })),
     launcher,
     in_flight: state.launches
       .map((l) => ({
@@ -114,6 +169,7 @@ async function buildReport(context: CommandContext, config: Config, now: number)
         job_ids: l.jobIds,
         launched_at: l.launchedAt,
         age_seconds: seconds(now - Date.parse(l.launchedAt)),
+        live_state: live?.launches.get(l.id),
       }))
       .sort((a, b) => a.instance.localeCompare(b.instance) || a.launched_at.localeCompare(b.launched_at)),
     backoff: Object.entries(state.backoff)
@@ -154,9 +210,20 @@ function age(total: number): string {
   return parts.join('') || '0s';
 }
 
+function liveText(state: StatusReport['in_flight'][number]['live_state']): string {
+  if (state === undefined) return '';
+  if (state === 'ended') return '; now: no longer in the batch queue (ended)';
+  return `; now: ${state}`;
+}
+
 function render(report: StatusReport): string {
   const lines: string[] = [];
   lines.push(`config ${report.config_file} (name "${report.name}"), data directory ${report.data_dir}`);
+  lines.push(
+    report.state_file_age_seconds === undefined
+      ? `launch state: none yet (${report.state_file} does not exist: nothing was launched)`
+      : `launch state: ${report.state_file}, last changed ${age(report.state_file_age_seconds)} ago`,
+  );
   const l = report.launcher;
   if (l.running) {
     lines.push(`launcher: running, process ${l.pid} on ${l.host}${l.since ? ` since ${l.since}` : ''}`);
@@ -179,10 +246,21 @@ function render(report: StatusReport): string {
       const state = x.phase === 'starting' ? 'launch command running' : (x.batch_state ?? 'submitted');
       const id = x.batch_job_id ? `batch job ${x.batch_job_id}` : 'no batch job id';
       lines.push(
-        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}`,
+        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}${liveText(x.live_state)}`,
       );
     }
   }
+
+  for (const check of report.live_check) {
+    const what = check.kind === 'slurm' ? 'Slurm queue (squeue)' : 'batch system (status_command)';
+    lines.push(
+      check.ok
+        ? `  ${what}: asked just now for ${check.instances.join(', ')}`
+        : `  ${what}: could not ask, so the runners above are as last recorded: ${check.error}`,
+    );
+  }
+  if (report.live_check.length === 0 && report.in_flight.length > 0)
+    lines.push('  (as last recorded: no batch system here can tell which still run)');
 
   if (report.backoff.length > 0) {
     lines.push('', 'launch backoff:');
