@@ -219,10 +219,14 @@ describe.skipIf(noSlurm !== undefined)(
   `gitlab-meta-runner status on a real Slurm${noSlurm ? ` (skipped: ${noSlurm})` : ''}`,
   () => {
     it('shows a recorded batch job as queued or running while Slurm has it, and as ended after scancel', async () => {
-      const submit = spawnSync('sbatch', ['--parsable', '--job-name=mr-status-test', '--output=/dev/null', '--wrap', 'sleep 600'], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const submit = spawnSync(
+        'sbatch',
+        ['--parsable', '--job-name=mr-status-test', '--output=/dev/null', '--wrap', 'sleep 600'],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       expect(submit.status, submit.stderr).toBe(0);
       const id = submit.stdout.trim().split(';')[0]!;
       try {
