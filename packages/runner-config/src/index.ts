@@ -12,6 +12,7 @@ export {
   type TokensFileErrorCode,
 } from './errors.js';
 export { exampleConfig } from './example.js';
+export { findExecutable } from './launch-executable.js';
 export {
   type GeneratedConfig,
   generateConfig,
@@ -36,7 +37,7 @@ export {
 } from './instantiate.js';
 export { configJsonSchema } from './json-schema.js';
 export { type Env, loadConfig, type ParseConfigOptions, parseConfig, parseTomlText } from './parse.js';
-export { REDACTED, redactConfig, redactText, redactTokens } from './redact.js';
+export { REDACTED, redactConfig, redactText, redactTokens, redactTomlLine } from './redact.js';
 export { configReferenceMarkdown } from './reference.js';
 export type { ExecutorSection, ExecutorSectionInput } from './executor-schema.js';
 export { configDocs, type Expansion, type KeyDoc } from './key-doc.js';
@@ -49,5 +50,5 @@ export { configKeys, type SchemaKey } from './schema-keys.js';
 export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
 export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';
 export { formatDuration } from './units.js';
-export { configWarnings, EXAMPLE_TOKEN } from './warnings.js';
+export { configWarnings, EXAMPLE_TOKEN, instanceWarnings } from './warnings.js';
 export { withWrittenDurations } from './written-durations.js';

@@ -235,9 +235,9 @@ describe('parseConfig', () => {
       'runner.output_limit: expected an integer ≥ 1, found float 2.5',
     ],
     [
-      'environment = ["NOEQUALS"]\n',
+      'environment = [3]\n',
       'builds_dir = "$HOME/builds/$NAME"',
-      'runner.environment[0]: expected "NAME=value", found string "NOEQUALS"',
+      'runner.environment[0]: expected a string, found integer 3',
     ],
     [
       'executor = "docker"\n',
@@ -282,7 +282,7 @@ describe('parseConfig', () => {
       'hostname = "ftp://gitlab.com"',
       'hostname: expected a host name such as "gitlab.com" or an http(s) URL',
     ],
-    ['name = "a/b"', 'name: expected a name usable in file names'],
+    ['name = "a/b"', 'name: expected a name of letters, digits, ".", "_" and "-"'],
     [
       'project = ""',
       'project: expected a project path such as "group/project", or a numeric project id, found string ""',

@@ -4,6 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { type ConfigErrorCode, ConfigError, type ConfigProblem, countProblems } from './errors.js';
 import { locateKeys } from './locate.js';
 import { problemsFromIssues } from './problems.js';
+import { redactTomlLine } from './redact.js';
 import { type Config, configSchema } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -42,8 +43,12 @@ export function parseTomlText(text: string, file: string): Record<string, unknow
         file,
         line: error.line,
         column: error.column,
-        details: error.codeblock.split('\n').filter((l) => l.trim() !== ''),
-        cause: error,
+        // The neighbouring lines, with secret values redacted: an executor step prints this into job logs.
+        details: error.codeblock
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map(redactTomlLine),
+        // No `cause`: smol-toml's own message quotes the same lines unredacted (and -vv prints causes).
       },
     );
   }

@@ -22,3 +22,15 @@ export function redactText(text: string, secrets: Iterable<string>): string {
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out;
 }
+
+/** A TOML line that assigns a secret: a key naming a token, password or secret, then its value. */
+const SECRET_ASSIGNMENT =
+  /^(\s*(?:\d+\s*:\s*)?["']?[\w.-]*(?:token|password|passwd|secret|private_key)[\w.-]*["']?\s*=\s*)\S.*$/i;
+
+/**
+ * A line of a TOML source excerpt (as in a syntax error) with the value of a secret key replaced by
+ * `[redacted]`: `management_token = "glpat-…"` becomes `management_token = [redacted]`.
+ */
+export function redactTomlLine(line: string): string {
+  return line.replace(SECRET_ASSIGNMENT, `$1${REDACTED}`);
+}

@@ -49,8 +49,8 @@ Rust tool work unchanged; every key added since is optional, and its default kee
 - \`gitlab-meta-runner check-config\` reads the file, checks every key and instantiates the templates for
   every runner instance. It lists every problem at once, with its line, key, what was expected and what was
   found, and exits with 2; or it prints one OK line and exits with 0.
-- \`gitlab-meta-runner show-config\` prints the file as understood (defaults filled in, durations in
-  seconds) and, for each runner instance, the instantiated \`[runner]\`, \`[executor]\` and \`[launch]\`
+- \`gitlab-meta-runner show-config\` prints the file as understood (defaults filled in, durations written
+  as in the file) and, for each runner instance, the instantiated \`[runner]\`, \`[executor]\` and \`[launch]\`
   sections. Secrets are shown as \`[redacted]\`; add \`--json\` for JSON.
 
 Unknown keys are errors (with a suggestion of the key you probably meant), so a typo never silently falls
@@ -82,6 +82,14 @@ it stays as written until then.
 A duration is a number of seconds (\`30\`) or a string of numbers with units \`s\`, \`m\`, \`h\`, \`d\`
 (\`"90s"\`, \`"10m"\`, \`"1h30m"\`, \`"7d"\`). A size is a number of bytes or a string with a unit \`K\`, \`M\`,
 \`G\`, \`T\` (powers of 1024, \`"500M"\`, \`"50G"\`; a trailing \`B\` or \`iB\` is accepted).
+
+A duration the program waits with a timer (\`[poll] interval\`, \`[launch] timeout\`, \`pickup_timeout\`,
+\`failure_backoff\`, \`[executor] kill_timeout\`) is at most 2147483647 ms, about 24.8 days: the longest
+delay Node's timers take (a longer one would fire at once), so \`check-config\` refuses more.
+
+Names go unquoted into file names, command lines and the launch script, so the meta-runner's \`name\` and
+every instance name may contain only letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or
+digit.
 
 ## Files in the data directory
 

@@ -61,10 +61,11 @@ export const runnerSchema = doc(
       description:
         "Largest job log in kilobytes; gitlab-runner cuts the log there. Unset: gitlab-runner's default, 4096.",
     }),
-    environment: doc(z.array(z.string().regex(/^[^=]+=/, { error: 'expected "NAME=value"' })).prefault([]), {
+    environment: doc(z.array(z.string()).prefault([]), {
       type: 'array of strings',
       expansion: 'instance',
-      description: 'Extra environment variables for the jobs, each `NAME=value`.',
+      description:
+        'Extra environment variables for the jobs, each `NAME=value` once expanded (so `"$VAR"` may hold a whole entry). gitlab-runner passes them to the executor as job variables (`CUSTOM_ENV_NAME`); it ignores an entry without `=`, which `check-config` warns about.',
       example: ['ENV_VARIABLE=value'],
     }),
     executor: doc(

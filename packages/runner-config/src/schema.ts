@@ -3,6 +3,7 @@ import { type ExecutorSection, executorSchema } from './executor-schema.js';
 import { isGitlabHostname } from './hostname.js';
 import { doc } from './key-doc.js';
 import { type LaunchSection, launchSchema } from './launch-schema.js';
+import { isSafeName, NAME_RULE } from './names.js';
 import { type PollSection, pollSchema } from './poll-schema.js';
 import { type RunnerInstance, runnerInstanceSchema } from './runner-instance-schema.js';
 import { type RunnerSection, runnerSchema } from './runner-schema.js';
@@ -10,23 +11,14 @@ import { duration } from './value-schemas.js';
 
 // The whole config file; each section's schema is in its own file.
 
-const fileName = (value: string) =>
-  value !== '' && value !== '.' && value !== '..' && !/[/\\\x00]/.test(value);
-
 /** The zod schema of the config file: the single source of truth for parsing, defaults, the example and docs. */
 export const configSchema = doc(
   z.strictObject({
-    name: doc(
-      z
-        .string()
-        .refine(fileName, { error: 'expected a name usable in file names (no "/", not "." or "..")' }),
-      {
-        type: 'string',
-        description:
-          'Unique name of this meta-runner. The files in the data directory are named after it (`<name>.tokens`, `<name>.gitlab-config.toml`, `<name>.state`), so two meta-runners sharing a data directory need different names.',
-        example: 'meta-runner',
-      },
-    ),
+    name: doc(z.string().refine(isSafeName, { error: `expected a name of ${NAME_RULE}` }), {
+      type: 'string',
+      description: `Unique name of this meta-runner. The files in the data directory are named after it (\`<name>.tokens\`, \`<name>.gitlab-config.toml\`, \`<name>.state\`), so two meta-runners sharing a data directory need different names. It may contain ${NAME_RULE}.`,
+      example: 'meta-runner',
+    }),
     project: doc(
       z
         .union([
@@ -69,11 +61,17 @@ export const configSchema = doc(
       description:
         '`configure` and `run` renew the authentication token of a runner that expires within this time.',
     }),
-    runners: doc(z.record(z.string().min(1), runnerInstanceSchema), {
-      type: 'table of runner instances',
-      description: 'The runner instances: one table `[runners.<instance>]` each.',
-      exampleKey: 'test-runner',
-    }),
+    runners: doc(
+      z.record(
+        z.string().refine(isSafeName, { error: `expected an instance name of ${NAME_RULE}` }),
+        runnerInstanceSchema,
+      ),
+      {
+        type: 'table of runner instances',
+        description: `The runner instances: one table \`[runners.<instance>]\` each. An instance name may contain ${NAME_RULE}.`,
+        exampleKey: 'test-runner',
+      },
+    ),
     poll: pollSchema,
     launch: launchSchema.optional(),
     executor: executorSchema.prefault({}),

@@ -1,5 +1,11 @@
 import { homedir } from 'node:os';
-import { configWarnings, generatedConfigPath, instantiateAll, loadConfig } from '@mr/runner-config';
+import {
+  configWarnings,
+  generatedConfigPath,
+  instanceWarnings,
+  instantiateAll,
+  loadConfig,
+} from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
 import type { CommandContext } from '../io.js';
 
@@ -11,8 +17,17 @@ export async function checkConfigHandler(context: CommandContext): Promise<Comma
   const config = await loadConfig(context.configFile, { env: context.env });
   const configPath = generatedConfigPath(context.dataDir, config.name, context.generatedConfigFile);
   const home = context.env.HOME || homedir();
-  instantiateAll(config, { thisPath: context.thisPath, env: context.env, home, configPath });
-  for (const warning of configWarnings(config)) context.logger.warn(warning);
+  const instances = instantiateAll(config, {
+    thisPath: context.thisPath,
+    env: context.env,
+    home,
+    configPath,
+  });
+  const warnings = [
+    ...configWarnings(config),
+    ...instanceWarnings(instances, { env: context.env, cwd: context.cwd }),
+  ];
+  for (const warning of warnings) context.logger.warn(warning);
   const names = Object.keys(config.runners);
   const sections = config.launch ? '[runner], [executor] and [launch]' : '[runner] and [executor]';
   context.stdout.write(
