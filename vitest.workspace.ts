@@ -5,11 +5,25 @@ import { join } from 'node:path';
 // extend the root config, which resolves workspace imports through the `@mr/source` export condition.
 const packagesDir = join(import.meta.dirname, 'packages');
 
+/** Builds stale packages before the tests that start the built bins (`runBin`, `writeDevBin`). */
+const buildBins = join(packagesDir, 'test-support', 'src', 'build.ts');
+
+/**
+ * Projects whose tests start real processes. On a busy 2-core machine a process start costs seconds, so
+ * their tests and hooks get limits that fit that, and few of their `it.concurrent` tests run at once.
+ */
+const spawning: Record<string, { testTimeout: number; hookTimeout: number; globalSetup?: string[] }> = {
+  cli: { testTimeout: 60_000, hookTimeout: 60_000, globalSetup: [buildBins] },
+  'gitlab-simulator': { testTimeout: 30_000, hookTimeout: 30_000, globalSetup: [buildBins] },
+  'apptainer-executor': { testTimeout: 60_000, hookTimeout: 60_000 },
+  launcher: { testTimeout: 30_000, hookTimeout: 30_000 },
+};
+
 export default readdirSync(packagesDir)
   .filter((name) => existsSync(join(packagesDir, name, 'package.json')))
   .sort()
   .map((name) => ({
     extends: true as const,
     root: join(packagesDir, name),
-    test: { name: `@mr/${name}` },
+    test: { name: `@mr/${name}`, ...(spawning[name] && { ...spawning[name], maxConcurrency: 2 }) },
   }));

@@ -295,11 +295,24 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
   });
 
   it('pulls an image once for 16 concurrent prepares; the others say that they wait', async () => {
-    const t = await setup('', { pullMs: 1500 });
+    const gate = join(makeTempDir(), 'pull-may-end');
+    const t = await setup('', { pullGate: gate });
     const sessions = Array.from({ length: 16 }, (_, i) =>
       t.session({ id: 200 + i, image: 'ghcr.io/org/tool:1' }),
     );
-    const calls = await Promise.all(sessions.map((s) => s.prepare()));
+    // The pull ends only once the 15 other prepares have said that they wait (their signal), however
+    // slowly 16 processes start on a busy machine.
+    const waiting = new Set<number>();
+    const prepares = sessions.map((s, i) =>
+      s.prepare((child) =>
+        child.stderr?.on('data', (chunk: string | Buffer) => {
+          if (String(chunk).includes('Waiting for')) waiting.add(i);
+        }),
+      ),
+    );
+    await waitUntil(() => waiting.size === 15, 60_000, '15 prepares waiting for the pull');
+    writeFileSync(gate, '');
+    const calls = await Promise.all(prepares);
     expect(calls.map((c) => c.exitCode)).toEqual(Array(16).fill(0));
     expect(t.apptainer.pulls()).toHaveLength(1);
     const log = calls.map((c) => c.stderr).join('');

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exampleConfig, parseConfig, parseTomlText, writeTokens } from '@mr/runner-config';
 import { makeTempDir, packageDir, removeTempDirs, runCli } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -174,16 +174,16 @@ describe('check-config', () => {
     ]);
   });
 
-  it.skipIf(isRoot)(
-    'rejects a file without read permission (root reads it anyway, so not as root)',
-    async () => {
-      const path = configFile(originalExample);
-      chmodSync(path, 0o000);
-      const result = await runCli(['check-config', '--config-file', path]);
-      expect(result.exitCode).toBe(2);
-      expect(result.stderr).toContain(`error: cannot read config file ${path}: permission denied`);
-    },
-  );
+  it('rejects a file without read permission', async () => {
+    const path = configFile(originalExample);
+    chmodSync(dirname(path), 0o755);
+    chmodSync(path, 0o000);
+    // Root reads any file, so as root (CI) the command runs as the unprivileged user nobody.
+    const unprivileged = isRoot ? { uid: 65534, gid: 65534, env: { HOME: dirname(path) } } : {};
+    const result = await runCli(['check-config', '--config-file', path], unprivileged);
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`error: cannot read config file ${path}: permission denied`);
+  });
 
   it('shows the error code and stack with -vv', async () => {
     const result = await runCli(['check-config', '-vv', '--config-file', configFile('')]);

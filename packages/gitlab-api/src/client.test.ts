@@ -62,6 +62,7 @@ describe('no error ever contains a token', () => {
       const error = await rejection(gitlab.updateRunner(created.id, { description: 'y' }));
       await gitlab.close();
       expectNoSecrets(error, [created.token, plain]);
+      expect(everythingIn(error)).toContain('[redacted] and [redacted]');
     } finally {
       await own.close();
     }

@@ -20,6 +20,7 @@ describe('Redactor', () => {
     const copy = new Redactor(['my-plain-secret']).sanitize(outer)!;
     expect(copy.message).toBe('outer [redacted]');
     expect(copy.stack).not.toContain('my-plain-secret');
+    expect(copy.stack).toContain('outer [redacted]');
     const cause = copy.cause as Error & { code?: string; headers?: unknown };
     expect(cause.message).toBe('inner [redacted]');
     expect(cause.code).toBe('ECONNRESET');

@@ -1,6 +1,7 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs, waitUntil } from '@mr/test-support';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeLaunchers, launcherFor, setup } from '../test/launcher-harness.js';
 import { loadState } from './state.js';
 
@@ -60,15 +61,40 @@ describe('a failing launch', () => {
   });
 
   it('stops a launch command that hangs past its timeout, with its child processes', async () => {
-    const s = setup({ submitBody: '#!/bin/sh\necho started\nsleep 300 &\nwait\n' });
+    const s = setup();
+    const ready = join(s.dir, 'ready');
+    const pidFile = join(s.dir, 'child.pid');
+    writeFileSync(
+      s.batch.submit,
+      `#!/bin/sh\necho started\nsleep 300 &\necho $! > ${pidFile}\ntouch ${ready}\nwait\n`,
+    );
     s.jobs.push({ id: 1, tag_list: ['cpu'] });
     const launcher = await launcherFor({
       ...s.options,
       killGraceMs: 200,
       settings: { ...s.options.settings, timeoutMs: 300 },
     });
-    const result = await launcher.cycle();
-    expect(result.failures[0]?.error).toMatchObject({ code: 'MR_LAUNCH_TIMEOUT', stdout: 'started\n' });
+    // The launch timeout runs on a fake clock: it passes once the command reports "ready" (it printed its
+    // output and started its child), however long the start took on a busy machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const cycle = launcher.cycle();
+      await waitUntil(() => existsSync(ready), 20_000, 'the launch command to start');
+      vi.advanceTimersByTime(300);
+      const result = await cycle;
+      expect(result.failures[0]?.error).toMatchObject({ code: 'MR_LAUNCH_TIMEOUT', stdout: 'started\n' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    const gone = () => {
+      try {
+        return /\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
+      } catch {
+        return true;
+      }
+    };
+    await waitUntil(gone, 20_000, "the launch command's child to end");
   });
 
   it('reports a launch command that cannot be started', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '@mr/logger';
-import { removeTempDirs } from '@mr/test-support';
+import { removeTempDirs, waitUntil } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeLaunchers, inst, launcherFor, setup } from '../test/launcher-harness.js';
 import { Launcher } from './launcher.js';
@@ -87,9 +87,11 @@ describe('stopping and locking', () => {
     const launcher = await launcherFor({ ...s.options, settings: { ...s.options.settings, concurrency: 2 } });
     const controller = new AbortController();
     const cycle = launcher.cycle(controller.signal);
-    const deadline = Date.now() + 5000;
-    while (!(existsSync(started) && readFileSync(started, 'utf8').length >= 4) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(
+      () => existsSync(started) && readFileSync(started, 'utf8').length >= 4,
+      20_000,
+      'two launch commands to start',
+    );
     controller.abort();
     writeFileSync(gate, '');
     const result = await cycle;

@@ -16,7 +16,7 @@ const alive = (pid: number) => {
     return false;
   }
 };
-async function waitUntil(check: () => boolean, ms = 5000): Promise<boolean> {
+async function waitUntil(check: () => boolean, ms = 20_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (check()) return true;
@@ -48,31 +48,43 @@ describe('running a launch command', () => {
     expect(result.stdout).toBe('unset x\n');
   });
 
-  it('kills the whole process tree when the timeout passes', async () => {
-    const dir = makeTempDir();
-    const pidFile = join(dir, 'child.pid');
-    const result = await runProcess({
+  it('stops the command when the timeout passes', async () => {
+    const result = await runProcess({ file: 'sleep', args: ['300'], env, timeoutMs: 300, killGraceMs: 200 });
+    expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: undefined });
+  });
+
+  it('kills the whole process tree when it stops the command', async () => {
+    const pidFile = join(makeTempDir(), 'child.pid');
+    const controller = new AbortController();
+    // The command reports "ready" (its child's pid) once the tree exists; only then is it stopped.
+    const running = runProcess({
       file: 'sh',
-      args: ['-c', `sleep 300 & echo $! > ${pidFile}; wait`],
+      args: ['-c', `sleep 300 & echo $! > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; wait`],
       env,
-      timeoutMs: 300,
       killGraceMs: 200,
+      cancelSignal: controller.signal,
     });
-    expect(result.timedOut).toBe(true);
-    expect(result.exitCode).toBeUndefined();
+    expect(await waitUntil(() => existsSync(pidFile))).toBe(true);
+    controller.abort();
+    expect(await running).toMatchObject({ cancelled: true, exitCode: undefined });
     const child = Number(readFileSync(pidFile, 'utf8'));
     expect(await waitUntil(() => !alive(child))).toBe(true);
   });
 
   it('uses SIGKILL when the command ignores SIGTERM', async () => {
-    const result = await runProcess({
+    const ready = join(makeTempDir(), 'ready');
+    const controller = new AbortController();
+    // The command reports "ready" once its SIGTERM trap is installed; only then is it stopped.
+    const running = runProcess({
       file: 'sh',
-      args: ['-c', 'trap "" TERM; while :; do sleep 0.05; done'],
+      args: ['-c', `trap "" TERM; touch ${ready}; while :; do sleep 0.05; done`],
       env,
-      timeoutMs: 200,
       killGraceMs: 200,
+      cancelSignal: controller.signal,
     });
-    expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
+    expect(await waitUntil(() => existsSync(ready))).toBe(true);
+    controller.abort();
+    expect(await running).toMatchObject({ cancelled: true, signal: 'SIGKILL' });
   });
 
   it('terminates the tree when cancelled', async () => {

@@ -67,15 +67,26 @@ describe('configure', () => {
 
   it('runs at most `concurrency` requests at once', async () => {
     const t = await setup(Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => [n, [n]])));
-    t.sim.inject({ endpoint: 'POST /user/runners', delayMs: 20, times: Number.POSITIVE_INFINITY });
+    // Every registration waits until two are in flight (the signal), so the limit is reached however slow
+    // the machine; a third one at once would be counted. After 20 s they go on regardless, and fail the test.
     let inFlight = 0;
     let most = 0;
-    t.sim.on('request', (r) => {
-      if (r.endpoint === 'POST /user/runners') most = Math.max(most, ++inFlight);
+    let release = () => {};
+    const twoInFlight = new Promise<void>((resolve) => {
+      release = resolve;
+      setTimeout(resolve, 20_000).unref();
     });
-    t.sim.on('response', (r) => {
-      if (r.endpoint === 'POST /user/runners') inFlight--;
-    });
+    const createRunner = t.client.createRunner.bind(t.client);
+    t.client.createRunner = async (...args) => {
+      most = Math.max(most, ++inFlight);
+      if (inFlight === 2) release();
+      await twoInFlight;
+      try {
+        return await createRunner(...args);
+      } finally {
+        inFlight--;
+      }
+    };
     const result = await t.run(undefined, 2);
     expect(result.created).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(most).toBe(2);

@@ -16,6 +16,7 @@
 //   STANDIN_APPTAINER_OVERLAY    "no": plays `enable overlay = no` in apptainer.conf
 //   STANDIN_APPTAINER_LOG        JSON-lines log of calls (argv, binds, env names; never secret values)
 //   STANDIN_APPTAINER_PULL_MS    how long a pull takes (ms, default 0)
+//   STANDIN_APPTAINER_PULL_GATE  a file: a pull that has started waits until it exists (tests open the gate)
 //   STANDIN_APPTAINER_FAIL       comma list: "pull" (pull fails), "exec" (exec fails before the command
 //                                starts, like a damaged image), "pull:<text>" (pulls whose source has <text>)
 //   STANDIN_APPTAINER_AUTH       JSON {"registry.host": "user:password"}: registries that need a login
@@ -246,6 +247,8 @@ async function pull(args) {
   writeSync(fd, HEADER);
   const ms = Number(process.env.STANDIN_APPTAINER_PULL_MS || 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  const gate = process.env.STANDIN_APPTAINER_PULL_GATE;
+  while (gate && !existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
   const size = Math.max(Number(process.env.STANDIN_APPTAINER_IMAGE_BYTES || 64), 64);
   const body = `source=${source}\n`.padEnd(size - HEADER.length - TRAILER.length, '.');
   writeSync(fd, body + TRAILER);

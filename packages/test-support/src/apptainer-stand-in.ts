@@ -35,6 +35,8 @@ export interface StandInApptainerOptions {
   overlay?: boolean;
   /** How long a pull takes, ms. */
   pullMs?: number;
+  /** A file: every pull, once started, waits until it exists (the test decides when pulls end). */
+  pullGate?: string;
   /** What fails: "pull", "exec", or "pull:<text>" for pulls whose source contains <text>. */
   fail?: string[];
   /** Registries that need a login: host → "user:password". */
@@ -113,6 +115,7 @@ export function installStandInApptainer(
     STANDIN_APPTAINER_OVERLAY: options.overlay === false ? 'no' : 'yes',
     STANDIN_APPTAINER_LOG: logFile,
     STANDIN_APPTAINER_PULL_MS: String(options.pullMs ?? 0),
+    STANDIN_APPTAINER_PULL_GATE: options.pullGate ?? '',
     STANDIN_APPTAINER_FAIL: (options.fail ?? []).join(','),
     STANDIN_APPTAINER_AUTH: JSON.stringify(options.auth ?? {}),
     STANDIN_APPTAINER_IMAGE_BYTES: String(options.imageBytes ?? 64),

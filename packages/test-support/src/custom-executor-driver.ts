@@ -195,7 +195,8 @@ export interface JobSession {
   calls: ExecutorCall[];
   /** config: parses its JSON and sets the builds and project directories. */
   config(): Promise<ExecutorCall>;
-  prepare(): Promise<ExecutorCall>;
+  /** prepare; `onSpawn` sees the process as soon as it starts (to follow its output as it comes). */
+  prepare(onSpawn?: (child: ChildProcess) => void): Promise<ExecutorCall>;
   /** run: writes the stage's script (`body`, else the job's script for it) into a new 0700 directory. */
   run(stage: string, body?: string): Promise<ExecutorCall>;
   cleanup(): Promise<ExecutorCall>;
@@ -307,11 +308,11 @@ export function createJobSession(
         env[k] = v;
       return c;
     },
-    prepare() {
+    prepare(onSpawn) {
       env.CUSTOM_ENV_CI_BUILDS_DIR = result.buildsDir;
       env.CUSTOM_ENV_CI_PROJECT_DIR = result.projectDir;
       if (typeof result.config?.cache_dir === 'string') env.CUSTOM_ENV_CI_CACHE_DIR = result.config.cache_dir;
-      return record('prepare', executor.prepare_exec, executor.prepare_args);
+      return record('prepare', executor.prepare_exec, executor.prepare_args, undefined, onSpawn);
     },
     async run(stage, body) {
       const dir = join(jobTmp, `script${String(++scriptNumber).padStart(3, '0')}`);

@@ -1,4 +1,5 @@
-export { type BinName, binSource, writeDevBin } from './dev-bin.js';
+export { type BinName, binPath, binSource, writeDevBin } from './dev-bin.js';
+export { ensureBuilt, staleBuilds } from './build.js';
 export { packageDir, repoRoot, sourceNodeArgs, tsxLoader } from './paths.js';
 export { type BinProcess, type RunBinOptions, runBin, runCli } from './run-bin.js';
 export { makeTempDir, removeTempDirs } from './temp-dir.js';

@@ -1,6 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { binSource, type BinName } from './dev-bin.js';
-import { sourceNodeArgs } from './paths.js';
+import { type BinName, binPath } from './dev-bin.js';
 
 export interface RunBinOptions {
   env?: Record<string, string | undefined>;
@@ -9,6 +8,9 @@ export interface RunBinOptions {
   cwd?: string;
   input?: string;
   timeout?: number;
+  /** Run as this user and group (the test process must be root to change them). */
+  uid?: number;
+  gid?: number;
 }
 
 /** A running bin: a child process that resolves to its result, with string output. */
@@ -20,7 +22,7 @@ export type BinProcess = ResultPromise<{
 }>;
 
 /**
- * Starts a bin from its sources as a real process, the way a user runs it. Resolves (never rejects) with
+ * Starts a built bin as a real process, the way a user runs it. Resolves (never rejects) with
  * `exitCode`, `stdout`, `stderr` once it ends; the returned promise is also the child process.
  */
 export function runBin(name: BinName, args: readonly string[], options: RunBinOptions = {}): BinProcess {
@@ -28,12 +30,14 @@ export function runBin(name: BinName, args: readonly string[], options: RunBinOp
     options.cleanEnv === false
       ? process.env
       : { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TMPDIR: process.env.TMPDIR };
-  return execa(process.execPath, [...sourceNodeArgs, binSource(name), ...args], {
+  return execa(process.execPath, [binPath(name), ...args], {
     env: { ...base, ...options.env },
     extendEnv: false,
     cwd: options.cwd,
     input: options.input,
     timeout: options.timeout ?? 60_000,
+    uid: options.uid,
+    gid: options.gid,
     reject: false,
     stripFinalNewline: false,
   });
