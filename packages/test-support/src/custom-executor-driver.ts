@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The `[runners.custom]` commands of a gitlab-runner config. */
 export interface CustomExecutorCommands {
@@ -144,12 +145,15 @@ export function processesInGroup(pgid: number): number[] {
   return pids;
 }
 
-/** Polls until `check` is true or `timeoutMs` passes (then throws). */
+/**
+ * Polls until `check` is true or `timeoutMs` passes (then throws). It waits on `node:timers/promises`, which
+ * vitest's fake timers leave alone, so a test can wait for a process while it holds the global clock.
+ */
 export async function waitUntil(check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
