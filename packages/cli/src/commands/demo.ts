@@ -19,6 +19,12 @@ export const demoCommand: CommandSpec = {
         default: false,
         describe: 'Keep the demo directory (config, tokens, state, logs)',
       })
+      .option('serve', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Only start the GitLab simulator with pending jobs and write a config for it, then serve until Ctrl-C: run configure, run-single, run and status against it yourself (keeps the directory)',
+      })
       .option('dir', {
         type: 'string',
         describe: 'Use this directory instead of a new temporary one (implies --keep)',
@@ -30,6 +36,7 @@ export const demoCommand: CommandSpec = {
   examples: [
     ['$0 demo', 'twelve jobs, then a summary'],
     ['$0 demo --jobs 40 --keep', 'more jobs; keep the files to look at afterwards'],
+    ['$0 demo --serve --dir ~/mr-try', 'a simulated GitLab to try the other commands against'],
   ],
   load: async () => (await import('../handlers/demo.js')).demoHandler,
 };

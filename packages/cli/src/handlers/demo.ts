@@ -1,89 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type GitLabSimulator, startSimulator, writeRunnerStandin } from '@mr/gitlab-simulator';
+import { join, resolve } from 'node:path';
+import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
 import { openLauncher } from '@mr/launcher';
 import { configure, formatConfigureSummary } from '@mr/registration';
 import { createLogger } from '@mr/logger';
-import { generatedConfigPath, loadConfig, statePath, tokensFilePath, tomlString } from '@mr/runner-config';
+import { generatedConfigPath, loadConfig, statePath, tokensFilePath } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
+import { demoProject, queueDemoJobs, unmatchableTags, writeDemoDir } from '../demo/demo-files.js';
 import { stopJobs } from '../demo/local-batch.js';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from '../io.js';
 
-/** The demo's runner instances and the tag sets of the jobs it queues (one set no instance can take). */
-const tagSets: readonly (readonly string[])[] = [['hpc', 'cpu'], ['cpu'], ['hpc', 'gpu'], [], ['gpu']];
-const unmatchableTags = ['arm64'];
 const demoTimeoutMs = 120_000;
-
-function quote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The command line that runs one of this package's modules: from sources through tsx, or from dist. */
-function moduleCommand(sourceRelative: string): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const root = dirname(createRequire(here).resolve('@mr/cli/package.json'));
-  if (here.endsWith('.ts')) {
-    // Running from the repository's sources: load them through tsx, as the parent process does.
-    const tsx = join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist', 'loader.mjs');
-    return [
-      process.execPath,
-      '--conditions=@mr/source',
-      '--import',
-      tsx,
-      join(root, 'src', `${sourceRelative}.ts`),
-    ];
-  }
-  return [process.execPath, join(root, 'dist', `${sourceRelative}.js`)];
-}
-
-function writeExecutable(path: string, command: readonly string[]): void {
-  writeFileSync(path, `#!/bin/sh\nexec ${command.map(quote).join(' ')} "$@"\n`, { mode: 0o755 });
-}
-
-function demoConfig(url: string, dir: string): string {
-  const bin = join(dir, 'bin');
-  return `# The demo's config: a simulated GitLab on loopback and a local stand-in for Slurm.
-name = "demo"
-project = "demo/hpc-project"
-hostname = ${tomlString(url)}
-# The token stays out of the file: it is read from the environment.
-management_token = "$DEMO_GITLAB_TOKEN"
-
-[runners.cpu]
-tags = ["hpc", "cpu"]
-run_untagged = true
-
-[runners.gpu]
-tags = ["hpc", "gpu"]
-launch_priority = 10
-config_variables = { PARTITION = "gpu" }
-
-[poll]
-interval = 1
-
-[launch]
-executable = ${tomlString(join(bin, 'sbatch'))}
-args = ["--parsable", "--partition=\${PARTITION:-cpu}"]
-workdir = ${tomlString(join(dir, 'launch'))}
-stdin = """
-#!/bin/sh
-exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 2
-"""
-timeout = 30
-group_size = 2
-batch_system = "generic"
-status_command = [${tomlString(join(bin, 'squeue'))}]
-
-[runner]
-builds_dir = ${tomlString(join(dir, 'builds', '$NAME'))}
-cache_dir = ${tomlString(join(dir, 'cache'))}
-executor = "custom"
-`;
-}
 
 interface Progress {
   pending: number;
@@ -115,6 +44,7 @@ export async function demoHandler(
       'for example: gitlab-meta-runner demo --jobs 20',
     );
   }
+  if (args.serve === true) return (await import('./demo-serve.js')).demoServe(context, args, jobs);
   const keep = Boolean(args.keep) || typeof args.dir === 'string';
   const dir =
     typeof args.dir === 'string'
@@ -122,10 +52,7 @@ export async function demoHandler(
       : mkdtempSync(join(tmpdir(), 'gitlab-meta-runner-demo-'));
   const out = context.stdout;
   const tty = out.isTTY === true && context.logFormat === 'text';
-  const bin = join(dir, 'bin');
   const spool = join(dir, 'spool');
-  const dataDir = join(dir, 'data');
-  for (const d of [bin, spool, dataDir]) mkdirSync(d, { recursive: true });
 
   let sim: GitLabSimulator | undefined;
   const stop = new AbortController();
@@ -134,23 +61,12 @@ export async function demoHandler(
   process.once('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    sim = await startSimulator({ projects: [{ id: 1, path: 'demo/hpc-project' }] });
-    const queued = sim.addJobs(
-      Array.from({ length: jobs }, (_, i) => ({ name: `test-${i + 1}`, tags: tagSets[i % tagSets.length]! })),
-    );
-    sim.addJobs([{ name: 'build-arm64', tags: unmatchableTags }]);
-    const matchableIds = new Set(queued.map((j) => j.id));
-
-    const launchBatch = moduleCommand('demo/local-batch-bin');
-    writeExecutable(join(bin, 'sbatch'), [...launchBatch, 'submit', spool]);
-    writeExecutable(join(bin, 'squeue'), [...launchBatch, 'queue', spool]);
-    writeRunnerStandin(bin);
-    const configFile = join(dir, 'config.toml');
-    writeFileSync(configFile, demoConfig(sim.url, dir));
+    sim = await startSimulator({ projects: [{ id: 1, path: demoProject }] });
+    const matchableIds = queueDemoJobs(sim, jobs);
+    const { dataDir, configFile } = writeDemoDir(dir, sim);
 
     const env: Record<string, string | undefined> = {
       ...context.env,
-      PATH: `${bin}:${context.env.PATH ?? ''}`,
       DEMO_GITLAB_TOKEN: sim.token,
       MR_STANDIN_JOB_MS: context.env.MR_STANDIN_JOB_MS ?? '700',
     };
@@ -166,7 +82,7 @@ export async function demoHandler(
     });
 
     out.write(
-      `GitLab simulator on ${sim.url}, project demo/hpc-project: ${jobs} pending jobs for the runner instances cpu and gpu, and 1 (tags: ${unmatchableTags.join(', ')}) that no instance can take.\n`,
+      `GitLab simulator on ${sim.url}, project ${demoProject}: ${jobs} pending jobs for the runner instances cpu and gpu, and 1 (tags: ${unmatchableTags.join(', ')}) that no instance can take.\n`,
     );
     out.write(`Config: ${configFile}\n\n== configure\n`);
     const config = await loadConfig(configFile, { env });

@@ -1,0 +1,118 @@
+// The files of a demo directory: stand-ins for sbatch, squeue and gitlab-runner in bin/, and a config that
+// points at a GitLab simulator. Shared by `demo` and `demo --serve`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type GitLabSimulator, writeRunnerStandin } from '@mr/gitlab-simulator';
+import { tomlString } from '@mr/runner-config';
+
+/** The demo's runner instances and the tag sets of the jobs it queues (one set no instance can take). */
+const tagSets: readonly (readonly string[])[] = [['hpc', 'cpu'], ['cpu'], ['hpc', 'gpu'], [], ['gpu']];
+export const unmatchableTags = ['arm64'];
+export const demoProject = 'demo/hpc-project';
+
+function quote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command line that runs one of this package's modules: from sources through tsx, or from dist. */
+function moduleCommand(sourceRelative: string): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const root = dirname(createRequire(here).resolve('@mr/cli/package.json'));
+  if (here.endsWith('.ts')) {
+    // Running from the repository's sources: load them through tsx, as the parent process does.
+    const tsx = join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+    return [
+      process.execPath,
+      '--conditions=@mr/source',
+      '--import',
+      tsx,
+      join(root, 'src', `${sourceRelative}.ts`),
+    ];
+  }
+  return [process.execPath, join(root, 'dist', `${sourceRelative}.js`)];
+}
+
+function writeExecutable(path: string, command: readonly string[]): void {
+  writeFileSync(path, `#!/bin/sh\nexec ${command.map(quote).join(' ')} "$@"\n`, { mode: 0o755 });
+}
+
+function demoConfig(url: string, dir: string): string {
+  const bin = join(dir, 'bin');
+  return `# The demo's config: a simulated GitLab on loopback and a local stand-in for Slurm.
+name = "demo"
+project = "${demoProject}"
+hostname = ${tomlString(url)}
+# The token stays out of the file: it is read from the environment.
+management_token = "$DEMO_GITLAB_TOKEN"
+
+[runners.cpu]
+tags = ["hpc", "cpu"]
+run_untagged = true
+
+[runners.gpu]
+tags = ["hpc", "gpu"]
+launch_priority = 10
+config_variables = { PARTITION = "gpu" }
+
+[poll]
+interval = 1
+
+[launch]
+executable = ${tomlString(join(bin, 'sbatch'))}
+args = ["--parsable", "--partition=\${PARTITION:-cpu}"]
+workdir = ${tomlString(join(dir, 'launch'))}
+stdin = """
+#!/bin/sh
+exec ${quote(join(bin, 'gitlab-runner'))} run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 2
+"""
+timeout = 30
+group_size = 2
+batch_system = "generic"
+status_command = [${tomlString(join(bin, 'squeue'))}]
+
+[runner]
+builds_dir = ${tomlString(join(dir, 'builds', '$NAME'))}
+cache_dir = ${tomlString(join(dir, 'cache'))}
+executor = "custom"
+`;
+}
+
+/** Where a demo directory keeps what. */
+export interface DemoDir {
+  dir: string;
+  /** The stand-ins: sbatch and squeue (a local batch system), gitlab-runner. */
+  bin: string;
+  /** The local batch system's job scripts and output. */
+  spool: string;
+  dataDir: string;
+  configFile: string;
+}
+
+/** Writes the stand-ins and the config for `sim` into `dir`. */
+export function writeDemoDir(dir: string, sim: GitLabSimulator): DemoDir {
+  const d: DemoDir = {
+    dir,
+    bin: join(dir, 'bin'),
+    spool: join(dir, 'spool'),
+    dataDir: join(dir, 'data'),
+    configFile: join(dir, 'config.toml'),
+  };
+  for (const sub of [d.bin, d.spool, d.dataDir]) mkdirSync(sub, { recursive: true });
+  const launchBatch = moduleCommand('demo/local-batch-bin');
+  writeExecutable(join(d.bin, 'sbatch'), [...launchBatch, 'submit', d.spool]);
+  writeExecutable(join(d.bin, 'squeue'), [...launchBatch, 'queue', d.spool]);
+  writeRunnerStandin(d.bin);
+  writeFileSync(d.configFile, demoConfig(sim.url, dir));
+  return d;
+}
+
+/** Queues `count` jobs the demo's instances can take and one no instance can; returns the ids of the first. */
+export function queueDemoJobs(sim: GitLabSimulator, count: number): Set<number> {
+  const queued = sim.addJobs(
+    Array.from({ length: count }, (_, i) => ({ name: `test-${i + 1}`, tags: tagSets[i % tagSets.length]! })),
+  );
+  sim.addJobs([{ name: 'build-arm64', tags: unmatchableTags }]);
+  return new Set(queued.map((j) => j.id));
+}
