@@ -104,6 +104,14 @@ describe('the workspace packages', () => {
     }));
   });
 
+  it.each(packages)('%s: the build prints only warnings and errors', (dir) => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'packages', dir, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    const build = manifest.scripts?.build;
+    if (build?.includes('tsdown')) expect(build).toMatch(/tsdown --logLevel warn$/);
+  });
+
   it.each(bins)(
     '$dir: the bin $name is a committed file outside dist/ that is published',
     ({ dir, path, files }) => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 afterAll(removeTempDirs);
 
-describe('gitlab-meta-runner demo', () => {
+describe('gitlab-meta-runner demo', { timeout: 60_000 }, () => {
   it('configures runners and runs the launcher until every matchable job is done', async () => {
     const result = await runCli(['demo', '--jobs', '5'], {
       env: { MR_STANDIN_JOB_MS: '100' },
