@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, runCli, writeDevBin } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -129,6 +130,26 @@ describe('configure', () => {
     expect(readTokensFile(t.tokensFile)).toEqual(tokens);
     expect(readFileSync(systemIdFile, 'utf8').trim()).toBe(systemId);
     expect(readdirSync(t.dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it("writes gitlab-runner's own [runner] keys into the generated config, under gitlab-runner's names", async () => {
+    const t = await setup({ cpu: { tags: ['cpu'] } });
+    const configFile = join(t.dir, 'config.toml');
+    writeFileSync(
+      configFile,
+      `${readFileSync(configFile, 'utf8')}shell = "bash"\n[runner.custom]\nprepare_exec_timeout = 7200\ngraceful_kill_timeout = 60\n[runner.custom_build_dir]\nenabled = true\n[runner.feature_flags]\nFF_USE_FASTZIP = true\n`,
+    );
+    const result = await t.configure();
+    expect(result.exitCode).toBe(0);
+    const runner = (
+      parseToml(readFileSync(t.generatedFile, 'utf8')) as { runners: Record<string, unknown>[] }
+    ).runners[0];
+    expect(runner).toMatchObject({
+      shell: 'bash',
+      custom: { prepare_exec_timeout: 7200, graceful_kill_timeout: 60 },
+      custom_build_dir: { enabled: true },
+      feature_flags: { FF_USE_FASTZIP: true },
+    });
   });
 
   it('follows the config: changed tags are updated, new instances registered, removed ones deleted', async () => {

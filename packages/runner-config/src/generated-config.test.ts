@@ -49,6 +49,67 @@ describe('renderGeneratedConfig', () => {
     await expect(text).toMatchFileSnapshot('../test/__snapshots__/generated-two-instances.toml');
   });
 
+  it("passes gitlab-runner's own keys through with its names: shell, custom timeouts, custom_build_dir, feature_flags (golden file)", async () => {
+    const config = parse(
+      minimalConfig(`shell = "bash"
+[runner.custom]
+config_exec_timeout = 120
+prepare_exec_timeout = 7200
+cleanup_exec_timeout = 600
+graceful_kill_timeout = 60
+force_kill_timeout = 15
+[runner.custom_build_dir]
+enabled = true
+[runner.feature_flags]
+FF_USE_FASTZIP = true
+FF_ENABLE_BASH_EXIT_CODE_CHECK = false
+`),
+    );
+    const text = renderGeneratedConfig(config, { cpu: tokens.cpu! }, ctx);
+    await expect(text).toMatchFileSnapshot('../test/__snapshots__/generated-gitlab-runner-keys.toml');
+    const runner = parse_(text).runners[0];
+    expect(runner).toMatchObject({
+      shell: 'bash',
+      custom: {
+        config_exec_timeout: 120,
+        prepare_exec_timeout: 7200,
+        cleanup_exec_timeout: 600,
+        graceful_kill_timeout: 60,
+        force_kill_timeout: 15,
+      },
+      custom_build_dir: { enabled: true },
+      feature_flags: { FF_USE_FASTZIP: true, FF_ENABLE_BASH_EXIT_CODE_CHECK: false },
+    });
+  });
+
+  it.each([
+    [
+      'shell = "zsh"',
+      'runner.shell: expected one of "bash", "sh", "pwsh", "powershell", "cmd", found string "zsh"',
+    ],
+    [
+      '[runner.custom]\nprepare_exec_timeout = "2h"',
+      'runner.custom.prepare_exec_timeout: expected a whole number of seconds, found string "2h"',
+    ],
+    [
+      '[runner.feature_flags]\nFF_USE_FASTZIP = "yes"',
+      'runner.feature_flags.FF_USE_FASTZIP: expected true or false',
+    ],
+    [
+      '[runner.custom_build_dir]\nenabled = 1',
+      'runner.custom_build_dir.enabled: expected a boolean, found integer 1',
+    ],
+  ])('checks %j as gitlab-runner types it', (extra, message) => {
+    let error: unknown;
+    try {
+      parse(minimalConfig(`${extra}\n`));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.message).join('\n')).toContain(message);
+  });
+
   it('produces TOML that gitlab-runner reads as the instantiated runners', () => {
     const config = parse(
       minimalConfig().replace('hostname = "gitlab.example.org"', 'hostname = "gitlab.example.org:8443"'),

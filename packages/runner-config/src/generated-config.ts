@@ -66,7 +66,10 @@ export function generateConfig(config: Config, tokens: TokensFile, ctx: Instance
       cache_dir: runner.cache_dir,
       output_limit: runner.output_limit,
       environment: runner.environment,
+      shell: runner.shell,
       custom: runner.custom,
+      custom_build_dir: runner.custom_build_dir,
+      feature_flags: runner.feature_flags,
     });
   }
   if (problems.length > 0) {

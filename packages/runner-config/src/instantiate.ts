@@ -3,7 +3,7 @@ import { scopes, tryExpand, type VariableLookup } from '@mr/template';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
 import { expandExecutor, type InstanceContext, type InstantiatedExecutor } from './executor-instance.js';
 import type { BatchSystem } from './launch-schema.js';
-import type { CustomExecutorSection } from './runner-schema.js';
+import type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
 import type { Config } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -26,8 +26,14 @@ export interface InstantiatedRunner {
   output_limit?: number | undefined;
   environment: string[];
   executor: 'custom' | 'shell';
+  /** gitlab-runner's `shell`, when set. */
+  shell?: RunnerSection['shell'];
   /** Present when `executor` is `custom`. */
   custom?: InstantiatedCustom | undefined;
+  /** gitlab-runner's `[runners.custom_build_dir] enabled`, when set. */
+  custom_build_dir?: { enabled: boolean } | undefined;
+  /** gitlab-runner's `[runners.feature_flags]`, when any is set. */
+  feature_flags?: Record<string, boolean> | undefined;
 }
 
 /** `[launch]` for one instance and one launch. Durations in milliseconds. */
@@ -150,9 +156,21 @@ export function instantiateRunner(
             run_args: x.strings('custom.run_args', custom.run_args),
             cleanup_exec: x.string('custom.cleanup_exec', custom.cleanup_exec),
             cleanup_args: x.strings('custom.cleanup_args', custom.cleanup_args),
+            ...dropUndefined({
+              config_exec_timeout: custom.config_exec_timeout,
+              prepare_exec_timeout: custom.prepare_exec_timeout,
+              cleanup_exec_timeout: custom.cleanup_exec_timeout,
+              graceful_kill_timeout: custom.graceful_kill_timeout,
+              force_kill_timeout: custom.force_kill_timeout,
+            }),
           },
         }
       : {}),
+    ...(runner.shell === undefined ? {} : { shell: runner.shell }),
+    ...(runner.custom_build_dir.enabled === undefined
+      ? {}
+      : { custom_build_dir: { enabled: runner.custom_build_dir.enabled } }),
+    ...(Object.keys(runner.feature_flags).length === 0 ? {} : { feature_flags: runner.feature_flags }),
   });
 }
 
