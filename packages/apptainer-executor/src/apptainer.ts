@@ -1,16 +1,9 @@
 import { accessSync, constants } from 'node:fs';
-import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { ContainerTool } from './container-tool.js';
 import { ExecutorError } from './errors.js';
 import type { Env } from './job-environment.js';
 import type { ExecutorSettings } from './setting-keys.js';
-
-/** The container tool to call and the prefix of the environment variables it reads. */
-export interface ApptainerTool {
-  /** Absolute path of the executable. */
-  path: string;
-  /** `APPTAINER` for apptainer, `SINGULARITY` for singularity. */
-  prefix: 'APPTAINER' | 'SINGULARITY';
-}
 
 /**
  * Variables passed into the container through `--cleanenv` by default: what GPU jobs, Slurm-aware tools and
@@ -47,7 +40,7 @@ function isExecutable(path: string): boolean {
  * Finds `apptainer_executable`: a path (relative to `cwd`) when it contains a slash, else a name looked up
  * in `PATH`. Throws `MR_EXECUTOR_APPTAINER_MISSING` (a system failure) when there is none.
  */
-export function findApptainer(executable: string, env: Env, cwd: string): ApptainerTool {
+export function findApptainer(executable: string, env: Env, cwd: string): string {
   let path: string | undefined;
   if (executable.includes('/')) {
     const candidate = isAbsolute(executable) ? executable : resolve(cwd, executable);
@@ -74,7 +67,7 @@ export function findApptainer(executable: string, env: Env, cwd: string): Apptai
       },
     );
   }
-  return { path, prefix: basename(path).startsWith('singularity') ? 'SINGULARITY' : 'APPTAINER' };
+  return path;
 }
 
 /** Whether a variable name matches one of the names or `PREFIX_*` patterns. */
@@ -87,7 +80,11 @@ export function matchesEnvPattern(name: string, patterns: readonly string[]): bo
  * keeps it out of the container) plus `<PREFIX>ENV_<NAME>` for every variable that must reach the job
  * (the built-in GPU, Slurm and proxy list and `pass_env`). Values never appear on the command line.
  */
-export function execEnvironment(tool: ApptainerTool, env: Env, settings: ExecutorSettings): Env {
+export function execEnvironment(
+  tool: Pick<ContainerTool, 'prefix'>,
+  env: Env,
+  settings: ExecutorSettings,
+): Env {
   const patterns = [...BUILTIN_PASS_ENV, ...settings.pass_env];
   const out: Env = { ...env, ...pullDirs(tool, settings) };
   for (const [name, value] of Object.entries(env)) {
@@ -99,7 +96,7 @@ export function execEnvironment(tool: ApptainerTool, env: Env, settings: Executo
 }
 
 /** `<PREFIX>_CACHEDIR` and `<PREFIX>_TMPDIR` from `image_cache_dir` and `image_tmp_dir`. */
-export function pullDirs(tool: ApptainerTool, settings: ExecutorSettings): Env {
+export function pullDirs(tool: Pick<ContainerTool, 'prefix'>, settings: ExecutorSettings): Env {
   const out: Env = {};
   if (settings.image_cache_dir) out[`${tool.prefix}_CACHEDIR`] = settings.image_cache_dir;
   if (settings.image_tmp_dir) out[`${tool.prefix}_TMPDIR`] = settings.image_tmp_dir;
@@ -123,15 +120,38 @@ export interface ExecArgsInput {
   pwd: string;
   marker: string;
   script: string;
+  /** The job's own home directory, for `home = "job"`. */
+  jobHome: string;
 }
 
-/** Arguments of `apptainer exec` for one job script. */
-export function execArguments(settings: ExecutorSettings, input: ExecArgsInput): string[] {
+/**
+ * The HOME flags: the job's own directory (`--home DIR`: HOME=DIR, mounted read-write), the user's home as
+ * apptainer mounts it by default, or none (`--no-home`: HOME keeps the host path, which does not exist in
+ * the container; "Skipping home directory mount" in internal/pkg/runtime/engine/apptainer/container_linux.go,
+ * apptainer v1.0.0).
+ */
+function homeArguments(settings: ExecutorSettings, jobHome: string): string[] {
+  if (settings.home === 'user') return [];
+  if (settings.home === 'none') return ['--no-home'];
+  return ['--home', jobHome];
+}
+
+/**
+ * Arguments of `apptainer exec` for one job script, with the flags this release has: `--no-eval` from
+ * apptainer 1.1 and SingularityCE 3.10 on (older ones shell-evaluate `<PREFIX>ENV_*` values).
+ */
+export function execArguments(
+  settings: ExecutorSettings,
+  tool: Pick<ContainerTool, 'noEval'>,
+  input: ExecArgsInput,
+  options: { writableTmpfs?: boolean } = {},
+): string[] {
   return [
     'exec',
-    '--no-home',
-    '--writable-tmpfs',
+    ...homeArguments(settings, input.jobHome),
+    ...((options.writableTmpfs ?? settings.writable_tmpfs) ? ['--writable-tmpfs'] : []),
     '--cleanenv',
+    ...(tool.noEval ? ['--no-eval'] : []),
     ...(settings.gpu_nvidia ? ['--nv'] : []),
     ...(settings.gpu_amd ? ['--rocm'] : []),
     ...input.binds.flatMap((b) => ['--bind', b]),

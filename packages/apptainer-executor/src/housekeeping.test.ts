@@ -56,6 +56,19 @@ describe('image housekeeping', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it("removes what killed pulls left behind once stale: apptainer's tmp-copy-* and our .tmp-*, not a live pull's", async () => {
+    const dir = makeTempDir();
+    image(dir, 'tmp-copy-123456', 10, 2 * 3_600_000);
+    image(dir, 'tmp-copy-fresh', 10, 60_000);
+    image(dir, '.tmp-a.sif.node1.99.abcd', 10, 2 * 3_600_000);
+    image(dir, '.tmp-pulling.sif.node1.98.abcd', 10, 2 * 3_600_000);
+    writeFileSync(join(dir, 'pulling.sif.lock'), JSON.stringify({ host: 'other-node', pid: 1, token: 't' }));
+    const result = await evictImages(dir, { now });
+    expect(result.temporaries.sort()).toEqual(['.tmp-a.sif.node1.99.abcd', 'tmp-copy-123456']);
+    expect(existsSync(join(dir, 'tmp-copy-fresh'))).toBe(true);
+    expect(existsSync(join(dir, '.tmp-pulling.sif.node1.98.abcd'))).toBe(true);
+  });
+
   it('lets one process at a time do it', async () => {
     const dir = makeTempDir();
     writeFileSync(
@@ -63,6 +76,11 @@ describe('image housekeeping', () => {
       JSON.stringify({ host: 'other-node', pid: 1, token: 't' }),
     );
     image(dir, 'a.sif', 10, 40 * day);
-    expect(await evictImages(dir, { maxAge: day, now })).toEqual({ removed: [], total: 0, ran: false });
+    expect(await evictImages(dir, { maxAge: day, now })).toEqual({
+      removed: [],
+      temporaries: [],
+      total: 0,
+      ran: false,
+    });
   });
 });

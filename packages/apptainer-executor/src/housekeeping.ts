@@ -18,6 +18,8 @@ export interface HousekeepingOptions {
 export interface HousekeepingResult {
   /** Evicted image file names, least recently used first. */
   removed: Array<{ name: string; size: number; reason: 'age' | 'size' }>;
+  /** Temporary files of abandoned pulls that were removed. */
+  temporaries: string[];
   /** Bytes of images left. */
   total: number;
   /** False when another process was doing housekeeping already. */
@@ -28,7 +30,7 @@ export interface HousekeepingResult {
 const ABANDONED_TEMP_MS = 3_600_000;
 
 /**
- * Evicts images no running job uses: those unused for longer than `maxAge`, then the least recently used
+ * Removes the temporary files of abandoned pulls, then evicts images no running job uses: those unused for longer than `maxAge`, then the least recently used
  * until the directory holds at most `maxSize` bytes. Images in use (in-use markers), being pulled (a live
  * lock) or in `keep` are never removed. Runs under a lock so that one process at a time does it.
  */
@@ -41,7 +43,7 @@ export async function evictImages(
     timing: options.lockTiming,
     host: options.host,
   });
-  if (!lock) return { removed: [], total: 0, ran: false };
+  if (!lock) return { removed: [], temporaries: [], total: 0, ran: false };
   try {
     return await evict(imageDir, options);
   } finally {
@@ -52,15 +54,20 @@ export async function evictImages(
 async function evict(imageDir: string, options: HousekeepingOptions): Promise<HousekeepingResult> {
   const now = options.now ?? Date.now();
   const names = await readdir(imageDir);
+  const temporaries: string[] = [];
   const live = (name: string) => isLockLive(join(imageDir, `${name}.lock`), options.lockTiming, options.host);
-  // Abandoned temporary files of pulls whose process died.
+  // Abandoned temporary files of pulls whose process died: ours (`.tmp-<image>.<host>.<pid>.<random>`,
+  // skipped while that image's pull lock is live) and apptainer's own `tmp-copy-*`, written in the
+  // destination's directory while a pull copies the image out of its cache (MakeTmpFile in
+  // internal/pkg/util/fs/helper.go, apptainer v1.0.0). A file nobody wrote to for an hour is abandoned.
   for (const name of names) {
-    if (!name.startsWith('.tmp-')) continue;
-    const image = name.slice(5, name.lastIndexOf('.sif') + 4);
+    const ours = name.startsWith('.tmp-');
+    if (!ours && !name.startsWith('tmp-copy-')) continue;
     const info = await stat(join(imageDir, name)).catch(() => undefined);
-    if (info && now - info.mtimeMs > ABANDONED_TEMP_MS && !(await live(image))) {
-      await rm(join(imageDir, name), { force: true, recursive: true });
-    }
+    if (!info || now - info.mtimeMs <= ABANDONED_TEMP_MS) continue;
+    if (ours && (await live(name.slice(5, name.lastIndexOf('.sif') + 4)))) continue;
+    await rm(join(imageDir, name), { force: true, recursive: true });
+    temporaries.push(name);
   }
   const images: Array<{ name: string; size: number; lastUsed: number }> = [];
   for (const name of names) {
@@ -85,5 +92,5 @@ async function evict(imageDir: string, options: HousekeepingOptions): Promise<Ho
     total -= image.size;
     removed.push({ name: image.name, size: image.size, reason: tooOld ? 'age' : 'size' });
   }
-  return { removed, total, ran: true };
+  return { removed, temporaries, total, ran: true };
 }

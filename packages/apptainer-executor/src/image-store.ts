@@ -3,8 +3,8 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@mr/logger';
-import type { ApptainerTool } from './apptainer.js';
 import { pullDirs } from './apptainer.js';
+import type { ContainerTool } from './container-tool.js';
 import { type ExecutorIo, runChild } from './child-process.js';
 import { credentialEnvironment, type RegistryCredential } from './credentials.js';
 import { ExecutorError } from './errors.js';
@@ -15,7 +15,7 @@ import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
 
 export interface EnsureImageOptions {
   settings: ExecutorSettings;
-  tool: ApptainerTool;
+  tool: ContainerTool;
   env: Env;
   io: ExecutorIo;
   logger: Logger;
@@ -148,7 +148,9 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
     dir,
     `.tmp-${image.fileName}.${options.host ?? hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
   );
-  const args = ['pull', temp, image.source];
+  // Without apptainer's layer cache the image is built directly at the temporary path (pull.go, apptainer
+  // v1.0.0 --disable-cache), so nothing accumulates in APPTAINER_CACHEDIR.
+  const args = ['pull', ...(settings.image_layer_cache ? [] : ['--disable-cache']), temp, image.source];
   logger.info(
     `Pulling ${image.source} with ${tool.path}${options.credential ? ` (logging in to ${options.credential.registry} with ${options.credential.from})` : ''}`,
   );

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findApptainer } from './apptainer.js';
+import { resolveContainerTool } from './container-tool.js';
 import { findCredential } from './credentials.js';
 import { evictImages } from './housekeeping.js';
 import { ensureImage } from './image-store.js';
@@ -18,14 +18,14 @@ export async function prepareStep(context: StepContext): Promise<void> {
   const jobDir = join(settings.builds_dir, job.jobId());
   if (job.jobResponse() === undefined && job.responseProblem) logger.warn(job.responseProblem);
   const { image, policies, from } = resolveJobImage(job, settings);
-  const tool = findApptainer(settings.apptainer_executable, context.env, context.cwd);
+  const tool = await resolveContainerTool(settings.apptainer_executable, {
+    env: context.env,
+    cwd: context.cwd,
+    host: context.host,
+  });
+  logger.info(`Using ${tool.family} ${tool.version} (${tool.path})`);
   await mkdir(jobDir, { recursive: true });
-  for (const dir of [
-    settings.cache_dir,
-    settings.image_dir,
-    settings.image_cache_dir,
-    settings.image_tmp_dir,
-  ]) {
+  for (const dir of [settings.cache_dir, settings.image_dir, settings.image_cache_dir, settings.image_tmp_dir]) {
     if (dir) await mkdir(dir, { recursive: true });
   }
   const ready = await ensureImage(image, policies, {
@@ -48,7 +48,7 @@ export async function prepareStep(context: StepContext): Promise<void> {
   } catch (error) {
     logger.warn(`cannot record that this job uses ${ready.path}: ${(error as Error).message}`);
   }
-  if (settings.image_max_size === undefined && settings.image_max_age === undefined) return;
+  // Without image_max_size and image_max_age, this only removes what killed pulls left behind.
   try {
     const result = await evictImages(settings.image_dir, {
       maxSize: settings.image_max_size,
@@ -57,6 +57,7 @@ export async function prepareStep(context: StepContext): Promise<void> {
       lockTiming: context.lockTiming,
       host: context.host,
     });
+    for (const name of result.temporaries) logger.info(`Removed ${name}, left by a pull that did not finish`);
     for (const r of result.removed) {
       logger.info(
         `Evicted image ${r.name} (${formatSize(r.size)}, ${r.reason === 'age' ? 'unused longer than image_max_age' : 'over image_max_size'})`,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { stat, unlink } from 'node:fs/promises';
+import { mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
-import { execArguments, execEnvironment, findApptainer, HOST_WRAPPER } from './apptainer.js';
+import { type ExecArgsInput, execArguments, execEnvironment, HOST_WRAPPER } from './apptainer.js';
 import { type ChildResult, runChild } from './child-process.js';
+import { type ContainerTool, resolveContainerTool } from './container-tool.js';
 import { ExecutorError } from './errors.js';
 import { imagePath } from './image-store.js';
 import { markInUse, touchImage } from './image-usage.js';
@@ -47,6 +48,31 @@ function scriptResult(result: ChildResult, context: StepContext, where: string):
   return result.code === 0 ? { ok: true } : { ok: false, exitCode: result.code };
 }
 
+/** The job's own HOME under its directory (a dot name: no GitLab namespace starts with a dot). */
+export const JOB_HOME = '.mr-home';
+
+/**
+ * Whether apptainer's failure before the script came from `--writable-tmpfs`: the same container without it
+ * starts (`true` as the command). Costs one more `exec`, only after such a failure.
+ */
+async function refusesWritableTmpfs(
+  context: StepContext,
+  tool: ContainerTool,
+  input: ExecArgsInput,
+): Promise<boolean> {
+  const args = execArguments(context.settings, tool, input, { writableTmpfs: false });
+  const probe = [...args.slice(0, args.indexOf(input.image) + 1), '/bin/true'];
+  const silent = { write: () => true };
+  const result = await runChild(tool.path, probe, {
+    env: execEnvironment(tool, context.env, context.settings),
+    cwd: input.pwd,
+    io: { stdout: silent, stderr: silent },
+    signal: context.signal,
+    killTimeout: context.settings.kill_timeout,
+  }).catch(() => undefined);
+  return result?.code === 0;
+}
+
 /**
  * run: runs one sub-stage script. `build_script`, `step_*` and `after_script` (and, with
  * `predefined_stages = "image"`, every stage) run in the job's image with `apptainer exec`; the
@@ -79,7 +105,11 @@ export async function runStep(context: StepContext, script: string, stage: strin
       },
     );
   }
-  const tool = findApptainer(settings.apptainer_executable, context.env, context.cwd);
+  const tool = await resolveContainerTool(settings.apptainer_executable, {
+    env: context.env,
+    cwd: context.cwd,
+    host: context.host,
+  });
   if (!image.localPath && settings.image_dir) {
     await markInUse(settings.image_dir, image.fileName, context.host, job.jobId()).catch(() => {});
     await touchImage(path);
@@ -90,7 +120,10 @@ export async function runStep(context: StepContext, script: string, stage: strin
   if (settings.cache_dir && !binds.includes(settings.cache_dir))
     binds.push(bindPath(settings.cache_dir, 'cache_dir'));
   binds.push(...settings.mount);
-  const args = execArguments(settings, { image: path, binds, pwd: cwd, marker, script });
+  const jobHome = join(jobDir, JOB_HOME);
+  if (settings.home === 'job') await mkdir(jobHome, { recursive: true });
+  const input = { image: path, binds, pwd: cwd, marker, script, jobHome };
+  const args = execArguments(settings, tool, input);
   logger.debug(`${tool.path} ${args.join(' ')}`);
   let result: ChildResult;
   try {
@@ -117,6 +150,15 @@ export async function runStep(context: StepContext, script: string, stage: strin
   await unlink(marker).catch(() => {});
   if (result.code === 0) return { ok: true };
   if (!started && !result.canceled) {
+    if (settings.writable_tmpfs && (await refusesWritableTmpfs(context, tool, input))) {
+      throw new ExecutorError(
+        'MR_EXECUTOR_WRITABLE_TMPFS_REFUSED',
+        `${tool.path} refused --writable-tmpfs: this node does not allow the overlay it needs ('enable overlay = no' in ${tool.family === 'apptainer' ? 'apptainer' : 'singularity'}.conf, or no overlay support in the kernel)`,
+        {
+          hint: 'Set writable_tmpfs = false in the executor settings (jobs then cannot write outside their directories, HOME and /tmp), or ask the administrators to enable overlay.',
+        },
+      );
+    }
     throw new ExecutorError(
       'MR_EXECUTOR_APPTAINER_FAILED',
       `${tool.path} exec failed with code ${result.code} before the job's script started (image ${path})`,

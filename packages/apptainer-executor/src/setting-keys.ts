@@ -24,6 +24,8 @@ export type SettingKind =
   | 'pull-policy'
   | 'pull-policies'
   | 'stages'
+  /** HOME in the container: "job", "user" or "none". */
+  | 'home'
   /** Bytes, or a string such as "50G". */
   | 'size'
   /** Seconds, or a string such as "90s", "10m", "7d"; milliseconds once read. */
@@ -60,6 +62,10 @@ export interface SettingSpec {
 
 export const PULL_POLICIES = ['always', 'if-not-present', 'never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
+
+export const CONTAINER_HOMES = ['job', 'user', 'none'] as const;
+/** HOME in the container: the job's own directory, the user's home, or none. */
+export type ContainerHome = (typeof CONTAINER_HOMES)[number];
 
 export const PREDEFINED_STAGES = ['host', 'image'] as const;
 /** Where the predefined stages (get_sources, caches, artifacts, ...) run. */
@@ -217,7 +223,7 @@ export const EXECUTOR_SETTINGS = {
       type: 'array of strings',
       added: true,
       description:
-        'Names of extra environment variables to pass into the container (which starts with a clean environment), or prefix patterns such as `MY_*`. They add to the built-in list of GPU and Slurm variables.',
+        'Names of extra environment variables to pass into the container (which starts with a clean environment), or prefix patterns such as `MY_*`. They add to the built-in list of GPU and Slurm variables. Not `HOME` (see `home`) nor `PATH` (it would replace the image\'s).',
     },
   },
   exec_args: {
@@ -227,6 +233,38 @@ export const EXECUTOR_SETTINGS = {
       type: 'array of strings',
       added: true,
       description: 'Extra flags for `apptainer exec`, such as "--compat" or "--writable-tmpfs".',
+    },
+  },
+  home: {
+    kind: 'home',
+    default: 'job',
+    doc: {
+      type: '"job", "user" or "none"',
+      added: true,
+      description:
+        "HOME in the container. `job`: each job gets its own writable home, `.mr-home` in the job's directory, removed with the job (`apptainer --home`), so tools that write to the home directory work as with the docker executor. `user`: your real home, as apptainer mounts it by default. `none`: `--no-home`, `$HOME` does not exist in the container.",
+    },
+  },
+  writable_tmpfs: {
+    kind: 'flag',
+    default: true,
+    doc: {
+      type: 'boolean or string',
+      expected: BOOL_OR_TEMPLATE,
+      added: true,
+      description:
+        'Let jobs write anywhere in the container, into a small in-memory layer (`apptainer --writable-tmpfs`). Needs overlay: turn it off where `apptainer.conf` says `enable overlay = no`.',
+    },
+  },
+  image_layer_cache: {
+    kind: 'flag',
+    default: false,
+    doc: {
+      type: 'boolean or string',
+      expected: BOOL_OR_TEMPLATE,
+      added: true,
+      description:
+        "Let pulls use apptainer's layer cache (`image_cache_dir`, else apptainer's default in your home). Off: pulls use `--disable-cache`, so that cache cannot grow; `image_dir` is the cache.",
     },
   },
   image_max_size: {
@@ -279,6 +317,7 @@ export interface CheckedValue {
   'pull-policy': PullPolicy;
   'pull-policies': PullPolicy[];
   stages: PredefinedStages;
+  home: ContainerHome;
   size: number;
   duration: number;
 }

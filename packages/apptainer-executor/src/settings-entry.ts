@@ -4,6 +4,8 @@
 // derives its config schema from the table and reads `[executor]` with these functions on its hot path.
 export { expandKeepingUndefined } from './lenient-expand.js';
 export {
+  CONTAINER_HOMES,
+  type ContainerHome,
   type CheckedSettings,
   type CheckedValue,
   EXECUTOR_SETTINGS,
@@ -23,6 +25,7 @@ export {
   checkSetting,
   checkSettings,
   expandSettings,
+  refusedPassEnv,
   type SectionContext,
   type SettingProblem,
   settingsFromSection,

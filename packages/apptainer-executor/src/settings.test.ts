@@ -28,6 +28,9 @@ describe('settingsFromSection', () => {
       pass_env: [],
       exec_args: [],
       kill_timeout: 10_000,
+      home: 'job',
+      writable_tmpfs: true,
+      image_layer_cache: false,
     });
     const s = settingsFromSection(
       {
@@ -84,6 +87,7 @@ describe('settingsFromSection', () => {
           imagedir: '/x',
           pass_env: ['OK_*', 'bad name'],
           apptainer_executable: '$MISSING',
+          home: 'mine',
         },
         context(),
       );
@@ -101,10 +105,35 @@ describe('settingsFromSection', () => {
       'exec.toml: imagedir: unknown key',
       'exec.toml: pass_env: expected an array of variable names or prefix patterns such as "MY_*"',
       'exec.toml: apptainer_executable: undefined variable "MISSING"',
+      'exec.toml: home: expected one of "job", "user", "none", found string "mine"',
       "builds_dir: not set: the executor needs a directory for the jobs' builds",
     ]) {
       expect(details).toContain(text);
     }
+  });
+});
+
+describe('pass_env', () => {
+  it.each([
+    ['HOME', 'would pass HOME, which apptainer does not let a variable set: use the home setting'],
+    ['HO*', 'would pass HOME'],
+    ['PATH', "would pass PATH, which would replace the image's PATH with this node's"],
+    ['P*', 'would pass PATH'],
+  ])('refuses %j with a clear error', (name, message) => {
+    expect(() => settingsFromSection({ builds_dir: '/b', pass_env: ['OK', name] }, context())).toThrow(
+      expect.objectContaining({
+        code: 'MR_EXECUTOR_SETTINGS',
+        message: expect.stringContaining(`exec.toml: pass_env: ${JSON.stringify(name)} ${message}`),
+      }),
+    );
+  });
+
+  it('takes other names and patterns', () => {
+    expect(settingsFromSection({ builds_dir: '/b', pass_env: ['HOMER', 'PATHS', 'MY_*'] }, context()).pass_env).toEqual([
+      'HOMER',
+      'PATHS',
+      'MY_*',
+    ]);
   });
 });
 

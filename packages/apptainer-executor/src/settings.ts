@@ -3,6 +3,7 @@ import { type ExpandOptions, tryExpand, type Variables } from '@mr/template';
 import { ExecutorError } from './errors.js';
 import { expandKeepingUndefined } from './lenient-expand.js';
 import {
+  CONTAINER_HOMES,
   type CheckedSettings,
   EXECUTOR_SETTINGS,
   type ExecutorSettings,
@@ -21,6 +22,21 @@ export interface SettingProblem {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+
+/**
+ * Why `pass_env` may not name a variable (or pattern): HOME cannot be set through `<PREFIX>ENV_HOME`
+ * (apptainer refuses it: "Overriding HOME environment variable ... is not permitted",
+ * internal/pkg/util/env/create.go, apptainer v1.0.0) and `<PREFIX>ENV_PATH` replaces the image's PATH.
+ */
+export function refusedPassEnv(name: string): string | undefined {
+  const matches = (variable: string) =>
+    name.endsWith('*') ? variable.startsWith(name.slice(0, -1)) : name === variable;
+  if (matches('HOME'))
+    return `${JSON.stringify(name)} would pass HOME, which apptainer does not let a variable set: use the home setting ("job", "user" or "none")`;
+  if (matches('PATH'))
+    return `${JSON.stringify(name)} would pass PATH, which would replace the image's PATH with this node's: set PATH in the job's script instead`;
+  return undefined;
+}
 
 const found = (value: unknown) =>
   Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`;
@@ -46,10 +62,16 @@ export function checkSetting(spec: SettingSpec, value: unknown): { value: unknow
     case 'expanded-list':
     case 'list':
       return isStrings(value) ? { value } : wrong('an array of strings');
-    case 'env-names':
-      return isStrings(value) && value.every((v) => ENV_NAME.test(v))
+    case 'env-names': {
+      if (!isStrings(value) || !value.every((v) => ENV_NAME.test(v)))
+        return wrong('an array of variable names or prefix patterns such as "MY_*"');
+      const refused = value.map(refusedPassEnv).find((r) => r !== undefined);
+      return refused ? { problem: refused } : { value };
+    }
+    case 'home':
+      return (CONTAINER_HOMES as readonly unknown[]).includes(value)
         ? { value }
-        : wrong('an array of variable names or prefix patterns such as "MY_*"');
+        : wrong(`one of ${CONTAINER_HOMES.map((h) => `"${h}"`).join(', ')}`);
     case 'pull-policy':
       return isPolicy(value) ? { value } : wrong('one of "always", "if-not-present", "never"');
     case 'pull-policies':

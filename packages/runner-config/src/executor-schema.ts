@@ -1,9 +1,11 @@
 // [executor]: derived from the executor's own table of its settings (@mr/apptainer-executor/settings), so
 // that the keys, defaults and documentation are written once.
 import {
+  CONTAINER_HOMES,
   type CheckedSettings,
   EXECUTOR_SETTINGS,
   PREDEFINED_STAGES,
+  refusedPassEnv,
   SECTION_KEYS,
   type SettingKey,
   type SettingKind,
@@ -42,7 +44,10 @@ function valueSchema(spec: SettingSpec): z.ZodType {
       return z.array(
         z
           .string()
-          .regex(ENV_PATTERN, { error: 'expected a variable name or a prefix pattern such as "MY_*"' }),
+          .regex(ENV_PATTERN, { error: 'expected a variable name or a prefix pattern such as "MY_*"' })
+          .refine((name) => refusedPassEnv(name) === undefined, {
+            error: (issue) => refusedPassEnv(String(issue.input)) ?? 'not allowed',
+          }),
       );
     case 'pull-policy':
       return pullPolicy();
@@ -51,6 +56,10 @@ function valueSchema(spec: SettingSpec): z.ZodType {
     case 'stages':
       return z.enum(PREDEFINED_STAGES, {
         error: `expected one of ${PREDEFINED_STAGES.map((s) => `"${s}"`).join(', ')}`,
+      });
+    case 'home':
+      return z.enum(CONTAINER_HOMES, {
+        error: `expected one of ${CONTAINER_HOMES.map((h) => `"${h}"`).join(', ')}`,
       });
     case 'size':
       return size();
@@ -84,6 +93,7 @@ interface WrittenValue {
   'pull-policy': string;
   'pull-policies': string[];
   stages: string;
+  home: string;
   size: number | string;
   duration: number | string;
 }

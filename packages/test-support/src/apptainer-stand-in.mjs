@@ -468,6 +468,7 @@ if (sub === '--version') {
   // cmd/internal/cli/apptainer.go SetVersionTemplate: "<PACKAGE_NAME> version <version>" (apptainer v1.0.0;
   // cmd/internal/cli/singularity.go, SingularityCE v3.9.0 and v3.7.0). Apptainer's `singularity` link is the
   // same binary, so it too prints "apptainer version".
+  log({ op: 'version' });
   process.stdout.write(`${family} version ${version}\n`);
 } else if (sub === 'version') {
   // VersionCmd prints the bare version (cmd/internal/cli/apptainer.go, apptainer v1.0.0).

@@ -47,7 +47,7 @@ export interface StandInApptainerOptions {
 
 /** One recorded call (or event) of the stand-in. */
 export interface StandInCall {
-  op: 'pull' | 'pulled' | 'authfile' | 'exec' | 'exec-exit';
+  op: 'pull' | 'pulled' | 'authfile' | 'exec' | 'exec-exit' | 'version';
   tool: string;
   /** The release played: apptainer, singularity-ce or singularity, and its version. */
   family: string;
