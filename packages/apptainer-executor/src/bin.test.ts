@@ -155,7 +155,7 @@ describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
     expect(execs).toHaveLength(3);
     for (const exec of execs) {
       expect(exec.flags).toEqual(
-        expect.arrayContaining(['--no-home', '--writable-tmpfs', '--cleanenv', '--nv', '--compat']),
+        expect.arrayContaining(['--home', '--writable-tmpfs', '--cleanenv', '--no-eval', '--nv', '--compat']),
       );
       expect(exec.binds!.map((b) => b.src)).toEqual(
         expect.arrayContaining([join(t.dir, 'builds', '101'), join(t.dir, 'cache'), process.env.HOME!]),
