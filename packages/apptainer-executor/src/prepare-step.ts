@@ -25,7 +25,12 @@ export async function prepareStep(context: StepContext): Promise<void> {
   });
   logger.info(`Using ${tool.family} ${tool.version} (${tool.path})`);
   await mkdir(jobDir, { recursive: true });
-  for (const dir of [settings.cache_dir, settings.image_dir, settings.image_cache_dir, settings.image_tmp_dir]) {
+  for (const dir of [
+    settings.cache_dir,
+    settings.image_dir,
+    settings.image_cache_dir,
+    settings.image_tmp_dir,
+  ]) {
     if (dir) await mkdir(dir, { recursive: true });
   }
   const ready = await ensureImage(image, policies, {

@@ -223,7 +223,7 @@ export const EXECUTOR_SETTINGS = {
       type: 'array of strings',
       added: true,
       description:
-        'Names of extra environment variables to pass into the container (which starts with a clean environment), or prefix patterns such as `MY_*`. They add to the built-in list of GPU and Slurm variables. Not `HOME` (see `home`) nor `PATH` (it would replace the image\'s).',
+        "Names of extra environment variables to pass into the container (which starts with a clean environment), or prefix patterns such as `MY_*`. They add to the built-in list of GPU and Slurm variables. Not `HOME` (see `home`) nor `PATH` (it would replace the image's).",
     },
   },
   exec_args: {

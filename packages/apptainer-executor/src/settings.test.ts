@@ -129,11 +129,9 @@ describe('pass_env', () => {
   });
 
   it('takes other names and patterns', () => {
-    expect(settingsFromSection({ builds_dir: '/b', pass_env: ['HOMER', 'PATHS', 'MY_*'] }, context()).pass_env).toEqual([
-      'HOMER',
-      'PATHS',
-      'MY_*',
-    ]);
+    expect(
+      settingsFromSection({ builds_dir: '/b', pass_env: ['HOMER', 'PATHS', 'MY_*'] }, context()).pass_env,
+    ).toEqual(['HOMER', 'PATHS', 'MY_*']);
   });
 });
 

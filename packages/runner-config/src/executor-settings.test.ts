@@ -76,6 +76,9 @@ image_max_size = "50G"
       exec_args: [],
       image_max_size: 50 * 1024 ** 3,
       kill_timeout: 60_000,
+      home: 'job',
+      writable_tmpfs: true,
+      image_layer_cache: false,
     });
     expect((globalThis as { __zod_globalConfig?: unknown }).__zod_globalConfig).toBeUndefined();
     // cpu has no PARTITION: the explanation names it, not the management token's missing variable.

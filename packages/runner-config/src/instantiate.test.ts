@@ -123,6 +123,9 @@ describe('instantiateExecutor', () => {
       pass_env: [],
       exec_args: [],
       kill_timeout: 10_000,
+      home: 'job',
+      writable_tmpfs: true,
+      image_layer_cache: false,
     });
   });
 
