@@ -134,7 +134,11 @@ executor = "shell"
 
   // Register one runner per instance in the simulator, store the tokens, write the gitlab-runner config.
   const config = await loadConfig(configFile, { env });
-  const configured = await configure({ config, dataDir, context: { thisPath, env, home: dir } });
+  const configured = await configure({
+    config,
+    dataDir,
+    context: { thisPath, env, home: dir, configFile },
+  });
   if (configured.failed.length > 0)
     throw new Error(`configure failed: ${configured.failed[0]!.error.message}`);
 

@@ -19,6 +19,7 @@ import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
 import { launchEnvironment } from './redact.js';
 import type { LaunchRecord } from './state.js';
+import type { RunnerTokenSource } from './token-check.js';
 
 export interface OpenLauncherOptions {
   config: Config;
@@ -38,7 +39,7 @@ export interface OpenLauncherOptions {
   /** Passed on to {@link Launcher}. */
   overrides?: Partial<
     Pick<LauncherOptions, 'stopGraceMs' | 'killGraceMs' | 'lockRefreshMs' | 'lockStaleMs' | 'user' | 'now'>
-  >;
+  > & { tokenCheckIntervalMs?: number | undefined };
 }
 
 /** The per-instance planning settings of a config. */
@@ -156,6 +157,13 @@ export async function openLauncher(
   };
   const launchSettings = launchSettingsOf(config, { thisPath: options.thisPath, env, home, configPath });
   const secrets = [config.management_token, ...Object.values(tokens).map((t) => t.token)];
+  const { tokenCheckIntervalMs, ...overrides } = options.overrides ?? {};
+  const runnerTokens: RunnerTokenSource = {
+    tokens: async () =>
+      Object.fromEntries(Object.entries(await readTokens(tokensFile)).map(([name, t]) => [name, t.token])),
+    verify: async (token, signal) => (await client.verifyRunner(token, { signal })) !== null,
+    intervalMs: tokenCheckIntervalMs,
+  };
   const launcher = await Launcher.open({
     settings: {
       name: config.name,
@@ -173,9 +181,10 @@ export async function openLauncher(
     stateFile: statePath(dataDir, config.name),
     env,
     secrets,
+    runnerTokens,
     logger,
     command: options.command,
-    ...options.overrides,
+    ...overrides,
   });
   return { launcher, client };
 }

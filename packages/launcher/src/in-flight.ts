@@ -31,10 +31,11 @@ export function inFlightLaunches(
 }
 
 /**
- * Asks the batch systems which launches are still queued or running: drops launches that ended, and adopts
- * Slurm jobs carrying this launcher's tag that the state does not know.
+ * Asks the batch systems which launches are still queued or running: drops launches that ended (and returns
+ * them), and adopts Slurm jobs carrying this launcher's tag that the state does not know.
  */
-export async function refreshInFlight(core: LauncherCore, now: Date): Promise<void> {
+export async function refreshInFlight(core: LauncherCore, now: Date): Promise<LaunchRecord[]> {
+  const ended: LaunchRecord[] = [];
   const { options, state, logger } = core;
   const pickup = options.settings.pickupTimeoutMs;
   const known = new Set(options.settings.instances.map((i) => i.name));
@@ -63,7 +64,10 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<vo
       if (!status) {
         // Nothing can be asked: a launch counts until the pickup timeout.
         if (!expired) keep.add(record);
-        else logger.verbose('launch no longer counted (pickup timeout)', launchFields(record));
+        else {
+          ended.push(record);
+          logger.verbose('launch no longer counted (pickup timeout)', launchFields(record));
+        }
         continue;
       }
       let job = record.batchJobId
@@ -83,6 +87,7 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<vo
         // A generic launch that printed no id cannot be asked about: it counts until the pickup timeout.
         keep.add(record);
       } else {
+        ended.push(record);
         logger.verbose('launch ended', launchFields(record));
       }
     }
@@ -109,4 +114,5 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<vo
     }
   }
   state.launches = state.launches.filter((r) => keep.has(r));
+  return ended;
 }

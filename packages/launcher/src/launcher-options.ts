@@ -1,6 +1,7 @@
 import type { Logger } from '@mr/logger';
 import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
+import type { RunnerTokenSource } from './token-check.js';
 
 /** The `[launch]` settings of one instance for one launch, after variable expansion. */
 export interface LaunchSettings {
@@ -43,6 +44,8 @@ export interface LauncherOptions {
   env: Record<string, string | undefined>;
   /** Tokens: never passed to a launch, redacted from everything logged. */
   secrets?: readonly string[] | undefined;
+  /** Checks each instance's runner token with GitLab; an instance whose token is refused launches nothing. */
+  runnerTokens?: RunnerTokenSource | undefined;
   logger?: Logger | undefined;
   /** User whose Slurm jobs are listed; default the current user. */
   user?: string | undefined;

@@ -14,6 +14,7 @@ import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
 import { planLaunches } from './plan.js';
 import { launchEnvironment, redact } from './redact.js';
 import { type LaunchState, loadState, saveState } from './state.js';
+import { TokenCheck } from './token-check.js';
 import { reportUnmatched, reportWaiting } from './waiting-jobs.js';
 
 export type { CycleResult, LaunchFailure } from './cycle-result.js';
@@ -56,6 +57,7 @@ export class Launcher {
   #lockLost: string | undefined;
   #cycling = false;
   readonly #force = new AbortController();
+  readonly #tokenCheck: TokenCheck | undefined;
 
   private constructor(options: LauncherOptions, state: LaunchState, lock: LauncherLock) {
     this.options = options;
@@ -66,6 +68,7 @@ export class Launcher {
     this.#secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
     this.#env = launchEnvironment(options.env, this.#secrets);
     this.#systems = new BatchSystems(options, this.#env);
+    if (options.runnerTokens) this.#tokenCheck = new TokenCheck(options.runnerTokens, this.#logger);
     this.#core = {
       options,
       state,
@@ -108,8 +111,10 @@ export class Launcher {
 
   /** Adds secrets (new runner tokens after a rotation): removed from launch environments and redacted. */
   addSecrets(secrets: Iterable<string>): void {
+    const before = this.#secrets.length;
     for (const secret of secrets)
       if (secret.length >= 4 && !this.#secrets.includes(secret)) this.#secrets.push(secret);
+    if (this.#secrets.length === before) return;
     this.#env = launchEnvironment(this.options.env, this.#secrets);
     this.#systems.setEnv(this.#env);
   }
@@ -169,7 +174,7 @@ export class Launcher {
         hint: 'Another launcher took over the data directory; this one stops.',
       });
     const settings = this.options.settings;
-    await refreshInFlight(this.#core, this.#now());
+    const ended = await refreshInFlight(this.#core, this.#now());
 
     let jobs: readonly MatchableJob[];
     try {
@@ -190,6 +195,14 @@ export class Launcher {
     for (const [name, ids] of matches.byInstance) result.matched[name] = ids.length;
     result.unmatched = matches.unmatched.length;
     reportUnmatched(this.state, matches.unmatched, this.#logger);
+    if (this.#tokenCheck) {
+      // A launch that ended while its jobs are still pending may have met a refused token.
+      const pending = new Set(jobs.map((job) => job.id));
+      for (const record of ended)
+        if (record.jobIds.some((id) => pending.has(id))) this.#tokenCheck.recheck(record.instance);
+      const names = settings.instances.map((i) => i.name);
+      this.addSecrets(await this.#tokenCheck.check(this.state, names, now, signal));
+    }
 
     if (settings.cancelStale && !dryRun) result.cancelled = await cancelStale(this.#core, matches.byInstance);
 
@@ -202,6 +215,7 @@ export class Launcher {
       inFlight: inFlightLaunches(this.state),
       maxInFlight: settings.maxInFlight,
       blocked,
+      refused: new Set(Object.keys(this.state.refusedTokens)),
     });
     reportWaiting(this.state, plan, this.#logger);
     if (dryRun) {

@@ -30,7 +30,7 @@ export interface PlannedLaunch {
   jobIds: number[];
 }
 
-export type PlanLimit = 'instance-limit' | 'global-limit' | 'backoff';
+export type PlanLimit = 'instance-limit' | 'global-limit' | 'backoff' | 'token-refused';
 
 /** The plan of one instance: what is pending, what is covered, what is launched, and why not more. */
 export interface InstancePlan {
@@ -56,6 +56,8 @@ export interface PlanInput {
   maxInFlight?: number | undefined;
   /** Instances that must not launch now (failure backoff). */
   blocked?: ReadonlySet<string> | undefined;
+  /** Instances whose runner token GitLab refuses: they launch nothing. */
+  refused?: ReadonlySet<string> | undefined;
 }
 
 export interface Plan {
@@ -99,7 +101,7 @@ export function coveredJobs(launches: Iterable<InFlightLaunch>, pending: Readonl
  * Plans launches by counts. A runner cannot be told which job to take, so for every instance the plan
  * compares the number of pending jobs matched to it with the jobs its launches in flight will still take,
  * and launches the difference in groups of `groupSize`, highest priority first, within the per-instance and
- * global limits on launches in flight. Instances in `blocked` launch nothing.
+ * global limits on launches in flight. Instances in `blocked` or `refused` launch nothing.
  */
 export function planLaunches(input: PlanInput): Plan {
   const byInstance = new Map<string, InFlightLaunch[]>();
@@ -131,9 +133,9 @@ export function planLaunches(input: PlanInput): Plan {
     instances.push(plan);
     let need = pendingIds.length - covered;
     if (need <= 0) continue;
-    if (input.blocked?.has(instance.name)) {
+    if (input.refused?.has(instance.name) || input.blocked?.has(instance.name)) {
       plan.uncovered = need;
-      plan.limitedBy = 'backoff';
+      plan.limitedBy = input.refused?.has(instance.name) ? 'token-refused' : 'backoff';
       continue;
     }
     // Jobs not named by any launch in flight go first, oldest first; then the rest.

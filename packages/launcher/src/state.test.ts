@@ -34,6 +34,7 @@ const sample = (): LaunchState => ({
   recentFailures: [
     { at: '2024-06-01T09:59:00.000Z', instance: 'cpu', message: 'The launch command exited with 1' },
   ],
+  refusedTokens: { gpu: { since: '2024-06-01T09:00:00.000Z', checkedAt: '2024-06-01T09:58:00.000Z' } },
 });
 
 describe('the launch state file', () => {

@@ -40,6 +40,14 @@ export interface FailureRecord {
   message: string;
 }
 
+/** A runner token GitLab refuses (`POST /runners/verify` answered 403): the instance launches nothing. */
+export interface RefusedTokenRecord {
+  /** When the launcher first found the token refused (ISO 8601). */
+  since: string;
+  /** When it last asked (ISO 8601). */
+  checkedAt: string;
+}
+
 /** How many failed launches the state keeps. */
 export const RECENT_FAILURES_KEPT = 20;
 
@@ -54,12 +62,21 @@ export interface LaunchState {
   reportedUnmatched: number[];
   /** The most recent failed launches, oldest first. */
   recentFailures: FailureRecord[];
+  /** Instance name → its runner token is refused by GitLab. */
+  refusedTokens: Record<string, RefusedTokenRecord>;
   /** When the state was last saved (ISO 8601). */
   savedAt?: string | undefined;
 }
 
 export function emptyState(): LaunchState {
-  return { version: 1, launches: [], backoff: {}, reportedUnmatched: [], recentFailures: [] };
+  return {
+    version: 1,
+    launches: [],
+    backoff: {},
+    reportedUnmatched: [],
+    recentFailures: [],
+    refusedTokens: {},
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -156,6 +173,16 @@ export function parseState(text: string, file: string): LaunchState {
         state.recentFailures = data.recentFailures.slice(-RECENT_FAILURES_KEPT).map((f) => ({ ...f }));
       else problems.push('recentFailures: expected an array of { at, instance, message }');
     }
+    if (data.refusedTokens !== undefined) {
+      if (!isObject(data.refusedTokens)) problems.push('refusedTokens: expected an object');
+      else
+        for (const [name, r] of Object.entries(data.refusedTokens)) {
+          if (isObject(r) && isIsoDate(r.since) && isIsoDate(r.checkedAt))
+            state.refusedTokens[name] = { since: r.since, checkedAt: r.checkedAt };
+          else
+            problems.push(`refusedTokens.${name}: expected { since, checkedAt }, found ${JSON.stringify(r)}`);
+        }
+    }
     if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
   }
   if (problems.length > 0)
@@ -192,6 +219,7 @@ export function serializeState(state: LaunchState): string {
     backoff: state.backoff,
     reportedUnmatched: state.reportedUnmatched,
     recentFailures: state.recentFailures,
+    refusedTokens: state.refusedTokens,
   };
   const launches = state.launches.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
   const top = JSON.stringify(head, null, 2).slice(0, -2);

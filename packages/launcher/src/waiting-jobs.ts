@@ -40,6 +40,8 @@ export function reportWaiting(state: LaunchState, plan: Plan, logger: Logger): v
 function limitText(limit: string, state: LaunchState, instance: string): string {
   if (limit === 'backoff')
     return `backoff after failed launches until ${state.backoff[instance]?.until ?? '?'}`;
+  if (limit === 'token-refused')
+    return 'GitLab refuses the runner token (run `gitlab-meta-runner configure`)';
   if (limit === 'instance-limit') return 'max_in_flight of the instance reached';
   return '[launch] max_in_flight reached';
 }

@@ -233,6 +233,7 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
       client,
       config,
       skip: fresh,
+      verifyAll: true,
       concurrency: options.concurrency,
       logger,
       now,

@@ -24,6 +24,11 @@ export interface RotateOptions {
   config: Config;
   /** Renew tokens that expire within this many milliseconds. Default `config.rotate_tokens_within`. */
   withinMs?: number | undefined;
+  /**
+   * Ask GitLab about every token (`configure`: a token revoked or expired early is renewed too), not only
+   * about those whose expiry is unknown. Default false.
+   */
+  verifyAll?: boolean | undefined;
   /** Instances to leave alone (e.g. just registered). */
   skip?: ReadonlySet<string> | undefined;
   concurrency?: number | undefined;
@@ -44,8 +49,8 @@ function asError(error: unknown): Error {
 /**
  * Renews, in a token store, the token of every configured instance that expires within the window (or has
  * already expired): `POST /runners/:id/reset_authentication_token`, then the new token is written at once.
- * A token whose expiry is unknown (tokens files of older versions) is asked about with `POST /runners/verify`
- * first; one GitLab refuses is renewed too. Failures are returned, and the old entry is kept.
+ * A token whose expiry is unknown (tokens files of older versions), or every token with `verifyAll`, is asked
+ * about with `POST /runners/verify` first; one GitLab refuses is renewed too. Failures are returned, and the old entry is kept.
  */
 export async function rotateInStore(store: TokenStore, options: RotateOptions): Promise<RotateResult> {
   const logger = options.logger ?? silentLogger;
@@ -63,11 +68,11 @@ export async function rotateInStore(store: TokenStore, options: RotateOptions): 
     try {
       let expiresAt = entry.token_expires_at;
       let refused = false;
-      if (expiresAt === undefined) {
+      if (expiresAt === undefined || options.verifyAll) {
         await store.ready();
         const verified = await options.client.verifyRunner(entry.token, { signal: options.signal });
         if (verified === null) refused = true;
-        else if (verified.token_expires_at) {
+        else if (verified.token_expires_at && verified.token_expires_at !== expiresAt) {
           expiresAt = verified.token_expires_at;
           await store.set(instance, { ...entry, token_expires_at: expiresAt });
         }

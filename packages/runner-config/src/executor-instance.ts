@@ -20,6 +20,11 @@ export interface InstanceContext {
   env: Record<string, string | undefined>;
   /** The home directory a leading `~` stands for. */
   home: string;
+  /**
+   * The config file's absolute path, for the generated gitlab-runner config: executor steps are told to read
+   * it (`--config-file`), whatever the default path holds.
+   */
+  configFile?: string | undefined;
 }
 
 /** A problem with one `[executor]` key of one instance, as the config loader reports it. */

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from './atomic-write.js';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
 import { gitlabBaseUrl } from './hostname.js';
+import { withConfigFile } from './executor-commands.js';
 import { type InstanceContext, instantiateRunner } from './instantiate.js';
 import type { Config } from './schema.js';
 import { stringifyToml } from './toml-write.js';
@@ -28,7 +29,8 @@ function dateTime(value: string | undefined): Date | undefined {
 
 /**
  * Builds the gitlab-runner config: one `[[runners]]` per instance that has a token, with its url, id and
- * token, and `[runner]` instantiated for it. Throws one ConfigError (MR_CONFIG_TEMPLATE) for every template
+ * token, and `[runner]` instantiated for it. With `ctx.configFile`, executor steps name that config file
+ * (see {@link withConfigFile}). Throws one ConfigError (MR_CONFIG_TEMPLATE) for every template
  * problem of every instance.
  */
 export function generateConfig(config: Config, tokens: TokensFile, ctx: InstanceContext): GeneratedConfig {
@@ -67,7 +69,10 @@ export function generateConfig(config: Config, tokens: TokensFile, ctx: Instance
       output_limit: runner.output_limit,
       environment: runner.environment,
       shell: runner.shell,
-      custom: runner.custom,
+      custom:
+        runner.custom && ctx.configFile
+          ? withConfigFile(runner.custom, ctx.thisPath, ctx.configFile)
+          : runner.custom,
       custom_build_dir: runner.custom_build_dir,
       feature_flags: runner.feature_flags,
     });

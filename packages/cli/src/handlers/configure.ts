@@ -15,7 +15,12 @@ export async function configureHandler(context: CommandContext): Promise<Command
     config,
     dataDir: context.dataDir,
     generatedConfigFile: context.generatedConfigFile,
-    context: { thisPath: context.thisPath, env: context.env, home: context.env.HOME || homedir() },
+    context: {
+      thisPath: context.thisPath,
+      env: context.env,
+      home: context.env.HOME || homedir(),
+      configFile: context.configFile,
+    },
     logger: context.logger,
   });
   context.stdout.write(formatConfigureSummary(result));

@@ -90,7 +90,7 @@ export async function demoHandler(
     const configured = await configure({
       config,
       dataDir,
-      context: { thisPath: context.thisPath, env, home },
+      context: { thisPath: context.thisPath, env, home, configFile },
       logger,
     });
     out.write(`${formatConfigureSummary(configured)}\n`);

@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
 import type { GitLabClient } from '@mr/gitlab-api';
 import { type Launcher, openLauncher } from '@mr/launcher';
-import { loadConfig } from '@mr/runner-config';
+import { rotateExpiringTokens } from '@mr/registration';
+import { loadConfig, readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 
 /** What `run` and `run-single` share: the config, an open launcher, and signal handling. */
@@ -10,6 +12,11 @@ export interface LaunchSession {
   config: Awaited<ReturnType<typeof loadConfig>>;
   /** Fires at the first SIGINT/SIGTERM: stop polling, let launches in flight finish. */
   signal: AbortSignal;
+  /**
+   * Renews runner tokens that expire within `rotate_tokens_within` (tokens file and generated config) and
+   * tells the launcher the new secrets. Runs before a cycle, so that the cycle checks renewed tokens.
+   */
+  renewExpiringTokens(signal: AbortSignal): Promise<void>;
   /** Removes the signal handlers and releases the lock. */
   close(): Promise<void>;
 }
@@ -50,6 +57,26 @@ export async function openLaunchSession(context: CommandContext, command: string
     client,
     config,
     signal: controller.signal,
+    async renewExpiringTokens(signal) {
+      const result = await rotateExpiringTokens({
+        client,
+        config,
+        dataDir: context.dataDir,
+        generatedConfigFile: context.generatedConfigFile,
+        context: {
+          thisPath: context.thisPath,
+          env: context.env,
+          home: context.env.HOME || homedir(),
+          configFile: context.configFile,
+        },
+        logger: context.logger,
+        signal,
+      });
+      if (result.rotated.length > 0) {
+        const tokens = await readTokens(tokensFilePath(context.dataDir, config.name));
+        launcher.addSecrets(Object.values(tokens).map((t) => t.token));
+      }
+    },
     async close() {
       await launcher.close();
       process.off('SIGINT', onSignal);

@@ -14,6 +14,8 @@ export async function runSingleHandler(
     dryRun ? 'gitlab-meta-runner run-single --dry-run' : 'gitlab-meta-runner run-single',
   );
   try {
+    // Tokens about to expire are renewed first, so that the cycle's token check sees the new ones.
+    if (!dryRun) await session.renewExpiringTokens(session.signal);
     const result = await session.launcher.cycle(session.signal, { dryRun });
     if (dryRun) {
       context.stdout.write(renderDryRun(result));

@@ -1,8 +1,5 @@
-import { homedir } from 'node:os';
-import { rotateExpiringTokens } from '@mr/registration';
-import { readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
-import { type LaunchSession, openLaunchSession } from './launch-session.js';
+import { openLaunchSession } from './launch-session.js';
 
 /**
  * How often `run` checks for runner tokens about to expire: a quarter of `rotate_tokens_within`, at least
@@ -10,24 +7,6 @@ import { type LaunchSession, openLaunchSession } from './launch-session.js';
  */
 export function rotationCheckMs(rotateWithin: number, pollInterval: number): number {
   return Math.min(3_600_000, Math.max(pollInterval, rotateWithin / 4));
-}
-
-/** Renews expiring runner tokens (tokens file and generated config) and tells the launcher the new secrets. */
-async function rotate(context: CommandContext, session: LaunchSession, signal: AbortSignal): Promise<void> {
-  const { config, client, launcher } = session;
-  const result = await rotateExpiringTokens({
-    client,
-    config,
-    dataDir: context.dataDir,
-    generatedConfigFile: context.generatedConfigFile,
-    context: { thisPath: context.thisPath, env: context.env, home: context.env.HOME || homedir() },
-    logger: context.logger,
-    signal,
-  });
-  if (result.rotated.length > 0) {
-    const tokens = await readTokens(tokensFilePath(context.dataDir, config.name));
-    launcher.addSecrets(Object.values(tokens).map((t) => t.token));
-  }
 }
 
 /**
@@ -50,7 +29,7 @@ export async function runHandler(context: CommandContext): Promise<number> {
       beforeCycle: async (signal) => {
         if (lastRotation !== undefined && Date.now() - lastRotation < rotateEveryMs) return;
         lastRotation = Date.now();
-        await rotate(context, session, signal);
+        await session.renewExpiringTokens(signal);
       },
     });
     context.logger.info('stopped');

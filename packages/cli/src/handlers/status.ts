@@ -66,6 +66,8 @@ interface StatusReport {
     registered: boolean;
     token_expires_at?: string | undefined;
     expires_in_seconds?: number | undefined;
+    /** Set while GitLab refuses the runner's token (the launcher found it and launches nothing for it). */
+    token_refused?: { since: string; checked_at: string } | undefined;
   }>;
 }
 
@@ -179,6 +181,9 @@ async function buildReport(context: CommandContext, config: Config, now: number)
     runners: names.map((instance) => {
       const token = Object.hasOwn(tokens, instance) ? tokens[instance] : undefined;
       const expires = token?.token_expires_at;
+      const refused = Object.hasOwn(state.refusedTokens, instance)
+        ? state.refusedTokens[instance]
+        : undefined;
       return {
         instance,
         id: token?.id,
@@ -186,6 +191,7 @@ async function buildReport(context: CommandContext, config: Config, now: number)
         registered: token !== undefined,
         token_expires_at: expires,
         expires_in_seconds: expires ? Math.round((Date.parse(expires) - now) / 1000) : undefined,
+        token_refused: refused ? { since: refused.since, checked_at: refused.checkedAt } : undefined,
       };
     }),
   };
@@ -285,6 +291,8 @@ function render(report: StatusReport): string {
       if (r.expires_in_seconds === undefined) text += ', token does not expire';
       else if (r.expires_in_seconds <= 0) text += `, token EXPIRED at ${r.token_expires_at}: run configure`;
       else text += `, token expires ${r.token_expires_at} (in ${age(r.expires_in_seconds)})`;
+      if (r.token_refused)
+        text += `; GitLab REFUSES its token (since ${r.token_refused.since}, last checked ${r.token_refused.checked_at}): nothing is launched for it; run \`gitlab-meta-runner configure\``;
       if (!r.in_config) text += '; not in the config any more: `configure` deletes it';
     }
     lines.push(`  ${r.instance}: ${text}`);

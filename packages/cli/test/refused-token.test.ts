@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitLabClient } from '@mr/gitlab-api';
+import { readTokens, tokensFilePath } from '@mr/runner-config';
+import { removeTempDirs } from '@mr/test-support';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+
+const fixtures: LaunchFixture[] = [];
+const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
+  for (const f of fixtures.splice(0)) await f.close();
+});
+afterAll(removeTempDirs);
+
+/** A launch that records its instance and prints an id the status command keeps listing (a queued job). */
+const queuedLaunch = `
+executable = "sh"
+args = ['-c', 'echo "$$0" >> "$$BATCH_DIR/launches"; echo id-$$$$ | tee -a "$$BATCH_DIR/alive"', '$NAME']
+status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
+`;
+
+function launches(f: LaunchFixture): string[] {
+  const file = join(f.env.BATCH_DIR!, 'launches');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+function startRun(f: LaunchFixture) {
+  const child = f.cli(['run'], { timeout: 240_000 });
+  processes.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    cycles: () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length,
+  };
+}
+
+const refusal = (instance: string) =>
+  new RegExp(`GitLab refuses the runner token of instance ${instance} .*gitlab-meta-runner configure`, 'g');
+
+describe('runner tokens GitLab refuses', { timeout: 300_000 }, () => {
+  it('launches nothing for a deleted runner or a revoked token, says so once and in status, and resumes after configure', async () => {
+    const f = await launchFixture({
+      instances: { cpu: { tags: ['cpu'] }, gpu: { tags: ['gpu'] } },
+      launch: queuedLaunch,
+      // Tokens with a known, distant expiry: `run` has nothing to renew, only the check can notice.
+      simulator: { runnerTokenExpiresIn: 90 * 86_400 },
+    });
+    fixtures.push(f);
+    const tokens = await readTokens(tokensFilePath(f.dataDir, 'meta'));
+    // cpu: the runner is deleted in GitLab. gpu: its token is reset by someone else, so ours is revoked.
+    f.sim.removeRunner(tokens.cpu!.id);
+    const gitlab = new GitLabClient({ baseUrl: f.sim.url, token: f.sim.token });
+    await gitlab.resetRunnerToken(tokens.gpu!.id);
+    await gitlab.close();
+    f.sim.addJobs([{ tags: ['cpu'] }, { tags: ['gpu'] }]);
+
+    const run = startRun(f);
+    await eventually(
+      () => (run.stderr().match(refusal('cpu'))?.length ?? 0) > 0 && run.stderr().includes('instance gpu'),
+      120_000,
+      'both refusals to be logged',
+    );
+    const after = run.cycles();
+    await eventually(() => run.cycles() >= after + 3, 120_000, 'three more cycles');
+    expect(launches(f)).toEqual([]);
+    expect(run.stderr().match(refusal('cpu'))).toHaveLength(1);
+    expect(run.stderr().match(refusal('gpu'))).toHaveLength(1);
+
+    const status = await f.cli(['status', '--json']);
+    expect(status.exitCode).toBe(0);
+    const report = JSON.parse(status.stdout) as {
+      runners: { instance: string; token_refused?: { since: string } }[];
+    };
+    const refused = report.runners.filter((r) => r.token_refused).map((r) => r.instance);
+    expect(refused).toEqual(['cpu', 'gpu']);
+    const text = await f.cli(['status']);
+    expect(text.stdout).toMatch(/cpu: runner id \d+.*GitLab REFUSES its token.*gitlab-meta-runner configure/);
+
+    // The fix the error names: configure registers cpu again and renews gpu's token; the running launcher
+    // reads the new tokens, GitLab accepts them, and the waiting jobs get their launches.
+    const configured = await f.cli(['configure']);
+    expect(configured.exitCode).toBe(0);
+    expect(configured.stdout).toMatch(/registered again \(deleted in GitLab\): cpu/);
+    expect(configured.stdout).toMatch(/token renewed: gpu/);
+    await eventually(
+      () => launches(f).includes('cpu') && launches(f).includes('gpu'),
+      120_000,
+      'launches for both instances',
+    );
+    expect(run.stderr()).toMatch(/GitLab accepts the runner token again; launches resume.*instance=cpu/);
+    const stateFile = join(f.dataDir, 'meta.state');
+    await eventually(
+      () => Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).refusedTokens).length === 0,
+      120_000,
+      'the state to forget the refusals',
+    );
+    const healed = JSON.parse((await f.cli(['status', '--json'])).stdout) as {
+      runners: { token_refused?: unknown }[];
+    };
+    expect(healed.runners.filter((r) => r.token_refused)).toEqual([]);
+
+    run.child.kill('SIGTERM');
+    expect((await run.child).exitCode).toBe(0);
+  });
+});
