@@ -87,6 +87,34 @@ describe('gitlab-meta-runner executor', { timeout: 60_000 }, () => {
     expect(existsSync(join(t.dir, 'builds', 'gpu', '31'))).toBe(false);
   });
 
+  it('takes home, writable_tmpfs and image_layer_cache from [executor], and refuses HOME in pass_env', async () => {
+    const t = setup('home = "none"\nwritable_tmpfs = "$TMPFS"\nimage_layer_cache = true');
+    const bin = writeDevBin(t.dir, 'gitlab-meta-runner');
+    const result = await driveJob(
+      customExecutor(bin, ['--config-file', t.config, 'executor', 'gpu']),
+      {
+        id: 33,
+        image: 'alpine:3.20',
+        stages: ['build_script'],
+        scripts: { build_script: 'test -d "$HOME" || echo "no home here"' },
+      },
+      { tmpRoot: t.dir, env: { TMPFS: 'false', XDG_CACHE_HOME: join(t.dir, 'xdg') } },
+    );
+    expect(result.outcome, result.log).toBe('success');
+    expect(result.log).toContain('no home here');
+    const [exec] = t.apptainer.execs();
+    expect(exec!.flags).toContain('--no-home');
+    expect(exec!.flags).not.toContain('--writable-tmpfs');
+    expect(t.apptainer.pulls()[0]).toMatchObject({ disableCache: false });
+
+    const refused = setup('pass_env = ["HOME"]');
+    const env = { CUSTOM_ENV_CI_JOB_ID: '34', SYSTEM_FAILURE_EXIT_CODE: '42', BUILD_FAILURE_EXIT_CODE: '41' };
+    const check = await runCli(['--config-file', refused.config, 'executor', 'gpu', 'prepare'], { env });
+    expect(check.exitCode).toBe(42);
+    expect(check.stderr).toContain('executor.pass_env');
+    expect(check.stderr).toContain('"HOME" would pass HOME, which apptainer does not let a variable set');
+  });
+
   it('fails with the system failure code and the full explanation when [executor] is wrong', async () => {
     const t = setup('pull_policy = "sometimes"');
     const env = { CUSTOM_ENV_CI_JOB_ID: '32', SYSTEM_FAILURE_EXIT_CODE: '42', BUILD_FAILURE_EXIT_CODE: '41' };
