@@ -2,7 +2,7 @@
 # Packs every published package with `pnpm pack` (workspace: ranges rewritten), installs the tarballs with
 # plain npm into empty prefixes, and checks that the installed commands work:
 #   1. all tarballs  -> `gitlab-meta-runner` (help, version, example config, check-config, demo)
-#   2. the executor tarball with its one dependency -> `mr-apptainer-executor`
+#   2. the executor tarball with its two dependencies (template, node-kit) -> `mr-apptainer-executor`
 # Needs a prior `pnpm build`. Prints "pack-install: N passed, N failed" at the end; exits non-zero on failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,8 +52,8 @@ fi
 
 alone="$work/alone"
 mkdir -p "$alone"
-check "npm installs the executor tarball alone (with @mr/template)" \
-  npm install --prefix "$alone" --no-audit --no-fund --no-package-lock "$work"/packs/mr-apptainer-executor-*.tgz "$work"/packs/mr-template-*.tgz
+check "npm installs the executor tarball alone (with @mr/template and @mr/node-kit)" \
+  npm install --prefix "$alone" --no-audit --no-fund --no-package-lock "$work"/packs/mr-apptainer-executor-*.tgz "$work"/packs/mr-template-*.tgz "$work"/packs/mr-node-kit-*.tgz
 exe="$alone/node_modules/.bin/mr-apptainer-executor"
 executor_config() {
   local builds="$work/builds"

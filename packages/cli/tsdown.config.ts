@@ -17,7 +17,7 @@ export default defineConfig([
   },
   // The executor hot path (gitlab-runner starts `gitlab-meta-runner executor ...` about ten times per job):
   // CommonJS, so that the bin can require it without starting Node's ES module loader, with the executor,
-  // the zod-free [executor] loader and @mr/template inlined (smol-toml is required as its single-file
+  // the zod-free [executor] loader, @mr/template and @mr/node-kit inlined (smol-toml is required as its single-file
   // CommonJS build).
   {
     ...common,
@@ -30,12 +30,21 @@ export default defineConfig([
     clean: false,
     minify: true,
     shims: true,
-    noExternal: [/^@mr\/(apptainer-executor|template|logger)(\/|$)/, /^@mr\/runner-config\/executor$/],
+    noExternal: [
+      /^@mr\/(apptainer-executor|template|logger|node-kit)(\/|$)/,
+      /^@mr\/runner-config\/executor$/,
+    ],
     // zod is loaded only by the lazy chunk that explains a bad [executor] section with the full schema.
     external: ['zod'],
     inlineOnly: [],
     // Workspace packages that get inlined come from their sources.
     inputOptions: { resolve: { conditionNames: ['@mr/source', 'import', 'node', 'default'] } },
-    outputOptions: { chunkFileNames: 'hot-[name]-[hash].cjs' },
+    outputOptions: {
+      chunkFileNames: 'hot-[name]-[hash].cjs',
+      // Every step needs the error classes: one chunk for them, not one per package.
+      codeSplitting: {
+        groups: [{ name: 'errors', test: /[\\/](node-kit|apptainer-executor)[\\/]src[\\/]errors\.ts$/ }],
+      },
+    },
   },
 ]);

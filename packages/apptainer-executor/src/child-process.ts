@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Env } from './job-environment.js';
-import { descendants, signalAll } from './process-tree.js';
+import { descendants, signalAll } from '@mr/node-kit/process-tree';
 
 /** Where the executor's output goes: the job log (gitlab-runner reads both streams). */
 export interface ExecutorIo {

@@ -5,7 +5,7 @@ import { configStep } from './config-step.js';
 import { ExecutorError } from './errors.js';
 import { type Env, JobEnvironment } from './job-environment.js';
 import { processIo } from './process-io.js';
-import type { LockTiming } from './pull-lock.js';
+import type { LockTiming } from '@mr/node-kit/lock';
 import { redactingLogger } from './redact.js';
 import type { ExecutorSettings } from './setting-keys.js';
 import type { ExecutorStep } from './step.js';

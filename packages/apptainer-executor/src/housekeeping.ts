@@ -1,7 +1,7 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { imagesInUse } from './image-usage.js';
-import { isLockLive, type LockTiming, tryAcquireLock } from './pull-lock.js';
+import { isLockLive, type LockTiming, tryAcquireLock } from '@mr/node-kit/lock';
 
 export interface HousekeepingOptions {
   /** Keep the images in the directory under this many bytes, evicting the least recently used. */
@@ -38,7 +38,7 @@ export async function evictImages(
   imageDir: string,
   options: HousekeepingOptions,
 ): Promise<HousekeepingResult> {
-  const lock = await tryAcquireLock(join(imageDir, '.housekeeping.lock'), {
+  const { lock } = await tryAcquireLock(join(imageDir, '.housekeeping.lock'), {
     purpose: 'evicting images',
     timing: options.lockTiming,
     host: options.host,

@@ -10,7 +10,7 @@ import { credentialEnvironment, type RegistryCredential } from './credentials.js
 import { ExecutorError } from './errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { Env } from './job-environment.js';
-import { acquireLock, type LockTiming } from './pull-lock.js';
+import { acquireLock, type LockTiming } from '@mr/node-kit/lock';
 import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
 
 export interface EnsureImageOptions {

@@ -3,11 +3,11 @@
 // Reading settings from TOML-like tables is in `@mr/apptainer-executor/settings`.
 export type { ChildResult, ExecutorIo } from './child-process.js';
 export { type ConfigOutput, driverName } from './config-step.js';
-export { ExecutorError, type ExecutorErrorCode, type FailureKind } from './errors.js';
+export { EXECUTOR_ERROR_CODES, ExecutorError, type ExecutorErrorCode, type FailureKind } from './errors.js';
 export { type ExecutorOptions, reportError, runExecutorStep } from './executor.js';
 export { type Env, JobEnvironment, type JobResponse } from './job-environment.js';
 export { processIo } from './process-io.js';
-export type { LockTiming } from './pull-lock.js';
+export type { LockTiming } from '@mr/node-kit/lock';
 export type { ExecutorSettings, PredefinedStages, PullPolicy } from './setting-keys.js';
 export { type ExecutorStep, parseStep, STEP_NAMES } from './step.js';
 export { executorVersion } from './version.js';

@@ -7,7 +7,7 @@ import { ensureImage } from './image-store.js';
 import { markInUse, touchImage } from './image-usage.js';
 import { resolveJobImage } from './job-image.js';
 import type { StepContext } from './step-context.js';
-import { formatSize } from './units.js';
+import { formatSize } from '@mr/node-kit/size';
 
 /**
  * prepare: creates the job's directories, resolves the job's image, makes it available by pull policy

@@ -1,15 +1,9 @@
 import type { LogFields, Logger } from '@mr/logger';
-
-/** Replaces every secret (at least 4 characters) by `[redacted]`. */
-export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
-}
+import { MIN_SECRET_LENGTH, redactText } from '@mr/node-kit/redact';
 
 /** A logger that redacts secrets in messages and string fields before passing them on. */
 export function redactingLogger(logger: Logger, secrets: readonly string[]): Logger {
-  const useful = secrets.filter((s) => s.length >= 4);
+  const useful = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
   if (useful.length === 0) return logger;
   const fields = (f?: LogFields) =>
     f &&

@@ -31,4 +31,3 @@ export {
   settingsFromSection,
   timerProblem,
 } from './settings.js';
-export { formatSize, MAX_TIMER_MS, parseDuration, parseSize } from './units.js';

@@ -12,7 +12,8 @@ import {
   type SettingKey,
   type SettingSpec,
 } from './setting-keys.js';
-import { MAX_TIMER_MS, parseDuration, parseSize } from './units.js';
+import { MAX_TIMER_MS, parseDuration } from '@mr/node-kit/duration';
+import { parseSize } from '@mr/node-kit/size';
 
 /** One problem with a setting: its key (`mount[1]`), what is wrong, and the variable it concerns. */
 export interface SettingProblem {

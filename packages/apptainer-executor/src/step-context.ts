@@ -1,7 +1,7 @@
 import type { Logger } from '@mr/logger';
 import type { ExecutorIo } from './child-process.js';
 import type { Env, JobEnvironment } from './job-environment.js';
-import type { LockTiming } from './pull-lock.js';
+import type { LockTiming } from '@mr/node-kit/lock';
 import type { ExecutorSettings } from './setting-keys.js';
 
 /** What every step gets. */

@@ -1,3 +1,5 @@
+import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
+
 /** Exit codes of `gitlab-meta-runner`. */
 export const EXIT = {
   ok: 0,
@@ -7,15 +9,15 @@ export const EXIT = {
   usage: 2,
 } as const;
 
+/** The codes of the errors the CLI throws itself. */
+export const CLI_ERROR_CODES = ['MR_USAGE'] as const;
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
+
 /** A usage problem found by the CLI itself. */
-export class UsageError extends Error {
+export class UsageError extends MetaRunnerError<'MR_USAGE'> {
   override name = 'UsageError';
-  readonly code = 'MR_USAGE';
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+  constructor(message: string, options: MetaRunnerErrorOptions = {}) {
+    super('MR_USAGE', message, options);
   }
 }
 
@@ -28,12 +30,18 @@ interface CodedError {
   cause?: unknown;
 }
 
-const usageCodes = /^MR_(USAGE|CONFIG|TEMPLATE)/;
+/**
+ * Codes that exit with {@link EXIT.usage}: the command line, the config file or a template is wrong and
+ * nothing was attempted. A prefix counts only as a whole word (`MR_CONFIG_...`, not `MR_CONFIGURE_...`).
+ */
+const usagePrefixes = /^MR_(?:USAGE|CONFIG|TEMPLATE)(?:_|$)/;
+const usageCodes: ReadonlySet<string> = new Set(['MR_LAUNCH_NO_LAUNCH_SECTION']);
 
 /** Exit code for an error: 2 for usage, config and template errors, 1 for everything else. */
 export function exitCodeFor(error: unknown): number {
   const code = (error as CodedError | undefined)?.code;
-  return typeof code === 'string' && usageCodes.test(code) ? EXIT.usage : EXIT.failure;
+  if (typeof code !== 'string') return EXIT.failure;
+  return usagePrefixes.test(code) || usageCodes.has(code) ? EXIT.usage : EXIT.failure;
 }
 
 /**

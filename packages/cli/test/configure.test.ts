@@ -255,6 +255,18 @@ describe('configure', () => {
     expect(existsSync(t.tokensFile)).toBe(false);
   });
 
+  it('exits 1, not 2, when runners were registered but their tokens cannot be stored', async () => {
+    const t = await setup({ cpu: { tags: ['cpu'] } });
+    // While GitLab registers the runner, the data directory becomes impossible to create.
+    t.sim.on('request', (r) => {
+      if (r.endpoint === 'POST /user/runners') writeFileSync(t.dataDir, 'not a directory');
+    });
+    const result = await t.configure();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot store runner tokens/m);
+    expect(result.stderr).toContain('was registered, but its token could not be stored');
+  });
+
   it('stops with exit 2 before any request when [runner] cannot be instantiated', async () => {
     const t = await setup({ cpu: { tags: ['cpu'] } });
     t.write({ cpu: { tags: ['cpu'] } });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { type Answer, type Call, withoutQuery } from './call.js';
 import { GitLabResponseError } from './errors.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '@mr/node-kit/redact';
 
 function fieldPath(path: readonly PropertyKey[]): string {
   let text = '';

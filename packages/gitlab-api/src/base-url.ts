@@ -20,16 +20,15 @@ export function apiBase(baseUrl: string): ApiBase {
     url = new URL(withScheme);
   } catch {
     throw new GitLabError(
+      'MR_GITLAB_BAD_URL',
       `not a GitLab URL: ${JSON.stringify(baseUrl)} (expected e.g. "https://gitlab.com")`,
-      {
-        code: 'MR_GITLAB_BAD_URL',
-      },
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new GitLabError(`not a GitLab URL: ${JSON.stringify(baseUrl)} (expected an http or https URL)`, {
-      code: 'MR_GITLAB_BAD_URL',
-    });
+    throw new GitLabError(
+      'MR_GITLAB_BAD_URL',
+      `not a GitLab URL: ${JSON.stringify(baseUrl)} (expected an http or https URL)`,
+    );
   }
   let path = url.pathname.replace(/\/+$/, '');
   if (!path.endsWith('/api/v4')) path = `${path}/api/v4`;

@@ -1,26 +1,25 @@
-export interface GitLabErrorOptions {
-  code: string;
-  hint?: string | undefined;
-  details?: string[] | undefined;
-  cause?: unknown;
-}
+import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
+
+/** The codes of the client's errors, except `MR_GITLAB_HTTP_<status>` (one per HTTP status). */
+export const GITLAB_ERROR_CODES = [
+  'MR_GITLAB_BAD_URL',
+  'MR_GITLAB_NETWORK',
+  'MR_GITLAB_TIMEOUT',
+  'MR_GITLAB_BAD_RESPONSE',
+  'MR_GITLAB_ABORTED',
+] as const;
+
+/** Stable codes of the client's errors. */
+export type GitLabErrorCode = (typeof GITLAB_ERROR_CODES)[number] | `MR_GITLAB_HTTP_${number}`;
+
+export type GitLabErrorOptions = MetaRunnerErrorOptions;
 
 /**
  * Base class of every error thrown by the client. `code` is stable (`MR_GITLAB_...`); messages, details,
  * hints and causes never contain a token: they are redacted before the error is built.
  */
-export class GitLabError extends Error {
+export class GitLabError extends MetaRunnerError<GitLabErrorCode> {
   override name = 'GitLabError';
-  readonly code: string;
-  readonly hint: string | undefined;
-  readonly details: string[] | undefined;
-
-  constructor(message: string, options: GitLabErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.hint = options.hint;
-    this.details = options.details;
-  }
 }
 
 /** Where a request went: method and path below the origin (query included, never a token). */
@@ -42,10 +41,10 @@ export class GitLabHttpError extends GitLabError {
 
   constructor(
     message: string,
-    options: Omit<GitLabErrorOptions, 'code'> &
+    options: GitLabErrorOptions &
       RequestTarget & { status: number; gitlabMessage?: string | undefined; attempts: number },
   ) {
-    super(message, { ...options, code: `MR_GITLAB_HTTP_${options.status}` });
+    super(`MR_GITLAB_HTTP_${options.status}`, message, options);
     this.status = options.status;
     this.method = options.method;
     this.path = options.path;
@@ -65,10 +64,9 @@ export class GitLabNetworkError extends GitLabError {
 
   constructor(
     message: string,
-    options: Omit<GitLabErrorOptions, 'code'> &
-      RequestTarget & { errorCode?: string | undefined; attempts: number },
+    options: GitLabErrorOptions & RequestTarget & { errorCode?: string | undefined; attempts: number },
   ) {
-    super(message, { ...options, code: 'MR_GITLAB_NETWORK' });
+    super('MR_GITLAB_NETWORK', message, options);
     this.method = options.method;
     this.path = options.path;
     this.errorCode = options.errorCode;
@@ -83,11 +81,8 @@ export class GitLabTimeoutError extends GitLabError {
   readonly path: string;
   readonly timeoutMs: number;
 
-  constructor(
-    message: string,
-    options: Omit<GitLabErrorOptions, 'code'> & RequestTarget & { timeoutMs: number },
-  ) {
-    super(message, { ...options, code: 'MR_GITLAB_TIMEOUT' });
+  constructor(message: string, options: GitLabErrorOptions & RequestTarget & { timeoutMs: number }) {
+    super('MR_GITLAB_TIMEOUT', message, options);
     this.method = options.method;
     this.path = options.path;
     this.timeoutMs = options.timeoutMs;
@@ -102,11 +97,8 @@ export class GitLabResponseError extends GitLabError {
   /** The offending fields as paths, e.g. `[3].tag_list`. */
   readonly fields: string[];
 
-  constructor(
-    message: string,
-    options: Omit<GitLabErrorOptions, 'code'> & RequestTarget & { fields: string[] },
-  ) {
-    super(message, { ...options, code: 'MR_GITLAB_BAD_RESPONSE' });
+  constructor(message: string, options: GitLabErrorOptions & RequestTarget & { fields: string[] }) {
+    super('MR_GITLAB_BAD_RESPONSE', message, options);
     this.method = options.method;
     this.path = options.path;
     this.fields = options.fields;
@@ -119,8 +111,8 @@ export class GitLabAbortError extends GitLabError {
   readonly method: string;
   readonly path: string;
 
-  constructor(message: string, options: Omit<GitLabErrorOptions, 'code'> & RequestTarget) {
-    super(message, { ...options, code: 'MR_GITLAB_ABORTED' });
+  constructor(message: string, options: GitLabErrorOptions & RequestTarget) {
+    super('MR_GITLAB_ABORTED', message, options);
     this.method = options.method;
     this.path = options.path;
   }

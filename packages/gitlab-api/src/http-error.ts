@@ -1,7 +1,7 @@
 import type { Answer, Call } from './call.js';
 import { withoutQuery } from './call.js';
 import { GitLabHttpError } from './errors.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '@mr/node-kit/redact';
 
 const statusText: Record<number, string> = {
   400: 'Bad Request',

@@ -1,8 +1,10 @@
 export type { RequestOptions } from './call.js';
 export { GitLabClient } from './client.js';
 export {
+  GITLAB_ERROR_CODES,
   GitLabAbortError,
   GitLabError,
+  type GitLabErrorCode,
   type GitLabErrorOptions,
   GitLabHttpError,
   GitLabNetworkError,

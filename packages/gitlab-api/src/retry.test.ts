@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRetry, retryDelay, sleep } from './retry.js';
+import { defaultRetry, retryDelay } from './retry.js';
 
 const now = Date.parse('2025-03-01T12:00:00Z');
 const options = { ...defaultRetry, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -51,14 +51,5 @@ describe('retryDelay', () => {
       [500, 1_000],
       [500, 1_000],
     ]);
-  });
-});
-
-describe('sleep', () => {
-  it('rejects with the reason as soon as the signal aborts', async () => {
-    const controller = new AbortController();
-    const slept = sleep(60_000, controller.signal);
-    controller.abort(new Error('stop'));
-    await expect(slept).rejects.toThrow('stop');
   });
 });

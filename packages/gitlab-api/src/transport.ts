@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { checkAnswer } from './answer-check.js';
@@ -12,14 +13,13 @@ import {
   GitLabTimeoutError,
 } from './errors.js';
 import { httpError } from './http-error.js';
-import { Redactor } from './redact.js';
+import { Redactor } from '@mr/node-kit/redact';
 import {
   defaultRetry,
   type RetryOptions,
   retryableErrorCodes,
   retryableStatuses,
   retryDelay,
-  sleep,
 } from './retry.js';
 
 /** The few logger methods the client uses; `@mr/logger`'s `Logger` fits. */
@@ -142,7 +142,7 @@ export class Transport {
         wait: delay.source,
       });
       try {
-        await sleep(delay.ms, call.signal);
+        await wait(delay.ms, undefined, { signal: call.signal });
       } catch {
         this.#fail(this.#abortError(call));
       }

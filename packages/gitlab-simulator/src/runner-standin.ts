@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 import { parse } from 'smol-toml';
 
 /** What the stand-in reads and writes; tests may pass their own. */
@@ -126,8 +127,6 @@ function systemId(configFile: string): string {
   return id;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function nonNegative(text: string | undefined, fallback: number): number {
   return text && /^\d+$/.test(text) ? Number(text) : fallback;
 }
@@ -204,7 +203,7 @@ async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: num
       log(`No job received within ${options.waitTimeout} s; exiting  ${label}`);
       return;
     }
-    await sleep(pollMs);
+    await wait(pollMs);
   }
   log(`Reached the maximum of ${options.maxBuilds} builds; exiting  ${label}`);
 }
@@ -225,7 +224,7 @@ async function runJob(
     'content-range': `0-${Buffer.byteLength(trace) - 1}`,
   });
   await patched.body?.cancel();
-  await sleep(jobMs);
+  await wait(jobMs);
   const finished = await post(`/jobs/${job.id}`, 'PUT', {
     token: job.token,
     state: result,

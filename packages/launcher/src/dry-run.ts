@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LauncherCore } from './launcher-core.js';
 import type { PlannedLaunch } from './plan.js';
-import { redact } from './redact.js';
+import { redactText as redact } from '@mr/node-kit/redact';
 
 /** A launch a dry run would make: the command line and script, secrets redacted. */
 export interface DryRunLaunch {

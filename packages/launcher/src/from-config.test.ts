@@ -140,7 +140,7 @@ describe('launch settings from the config', () => {
     await expect(
       openLauncher({ config, dataDir: makeTempDir(), thisPath: '/x', env: {} }),
     ).rejects.toMatchObject({
-      code: 'MR_CONFIG_NO_LAUNCH',
+      code: 'MR_LAUNCH_NO_LAUNCH_SECTION',
     });
   });
 });

@@ -17,7 +17,7 @@ import { Launcher, type LauncherOptions, type LaunchSettings } from './launcher.
 import { checkLiveLaunches, type LiveLaunches } from './live-launches.js';
 import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
-import { launchEnvironment } from './redact.js';
+import { launchEnvironment } from './launch-environment.js';
 import type { LaunchRecord } from './state.js';
 import type { RunnerTokenSource } from './token-check.js';
 
@@ -109,7 +109,7 @@ export async function liveLaunchesFromConfig(
 /**
  * Opens a {@link Launcher} for a config: checks that `configure` has run (tokens and generated config
  * exist), makes the GitLab client, takes the data directory's lock and loads the launch state. Instances
- * without a registered runner are left out with a warning. Throws `MR_CONFIG_NO_LAUNCH` without `[launch]`,
+ * without a registered runner are left out with a warning. Throws `MR_LAUNCH_NO_LAUNCH_SECTION` without `[launch]`,
  * `MR_LAUNCH_NOT_CONFIGURED` before `configure`, `MR_LAUNCH_LOCKED` when another launcher runs.
  */
 export async function openLauncher(
@@ -119,19 +119,20 @@ export async function openLauncher(
   const logger = options.logger ?? silentLogger;
   const launch = config.launch;
   if (!launch) {
-    throw new LauncherError('The config has no [launch] section, so nothing can be launched', {
-      code: 'MR_CONFIG_NO_LAUNCH',
-      hint: 'add a [launch] section; gitlab-meta-runner show-example-config shows one for Slurm',
-    });
+    throw new LauncherError(
+      'MR_LAUNCH_NO_LAUNCH_SECTION',
+      'The config has no [launch] section, so nothing can be launched',
+      { hint: 'add a [launch] section; gitlab-meta-runner show-example-config shows one for Slurm' },
+    );
   }
   const configPath = generatedConfigPath(dataDir, config.name, options.generatedConfigFile);
   const tokensFile = tokensFilePath(dataDir, config.name);
   const tokens = await readTokens(tokensFile);
   if (!existsSync(configPath) || Object.keys(tokens).length === 0) {
     throw new LauncherError(
+      'MR_LAUNCH_NOT_CONFIGURED',
       `No runner is configured yet: ${existsSync(configPath) ? tokensFile : configPath} does not exist`,
       {
-        code: 'MR_LAUNCH_NOT_CONFIGURED',
         hint: 'run `gitlab-meta-runner configure` first: it registers the runners and writes the gitlab-runner config',
       },
     );

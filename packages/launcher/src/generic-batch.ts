@@ -54,18 +54,19 @@ export function genericBatchSystem(options: GenericBatchOptions): BatchSystem {
           : result.timedOut
             ? `no answer within ${Math.round(timeoutMs / 1000)} s`
             : `exit code ${result.exitCode ?? result.signal}`;
-        throw new LauncherError(`The status command failed: ${command.join(' ')}: ${why}`, {
-          code: 'MR_LAUNCH_STATUS_FAILED',
-          details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
-          hint: 'Check [launch] status_command. Launches keep counting as in flight meanwhile.',
-        });
+        throw new LauncherError(
+          'MR_LAUNCH_STATUS_FAILED',
+          `The status command failed: ${command.join(' ')}: ${why}`,
+          {
+            details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
+            hint: 'Check [launch] status_command. Launches keep counting as in flight meanwhile.',
+          },
+        );
       }
       return parseStatusOutput(result.stdout);
     },
     async cancel() {
-      throw new LauncherError('Cancelling launches needs batch_system = "slurm"', {
-        code: 'MR_LAUNCH_NO_CANCEL',
-      });
+      throw new LauncherError('MR_LAUNCH_NO_CANCEL', 'Cancelling launches needs batch_system = "slurm"');
     },
   };
 }

@@ -1,8 +1,10 @@
 export type { CycleResult, LaunchFailure } from './cycle-result.js';
 export type { DryRunLaunch } from './dry-run.js';
 export {
+  LAUNCHER_ERROR_CODES,
   LaunchCommandError,
   LauncherError,
+  type LauncherErrorCode,
   type LauncherErrorOptions,
   LaunchLockedError,
   LaunchStateError,
@@ -11,5 +13,4 @@ export { liveLaunchesFromConfig, type OpenLauncherOptions, openLauncher } from '
 export { Launcher } from './launcher.js';
 export type { LiveLaunches } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
-export { staleReason } from './lock.js';
 export { type FailureRecord, type LaunchRecord, type LaunchState, loadState } from './state.js';

@@ -6,7 +6,7 @@ import { launchOne } from './launch-one.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { CycleResult, LaunchFailure } from './cycle-result.js';
 import type { PlannedLaunch } from './plan.js';
-import { redact } from './redact.js';
+import { redactText as redact } from '@mr/node-kit/redact';
 import { type LaunchRecord, RECENT_FAILURES_KEPT } from './state.js';
 
 /**
@@ -62,10 +62,11 @@ export async function launchAll(
         (error: unknown): LaunchFailure => ({
           instance: record.instance,
           numJobs: record.numJobs,
-          error: new LaunchCommandError(`The launch failed: ${redact(String(error), core.secrets)}`, {
-            code: 'MR_LAUNCH_FAILED',
-            cause: error,
-          }),
+          error: new LaunchCommandError(
+            'MR_LAUNCH_FAILED',
+            `The launch failed: ${redact(String(error), core.secrets)}`,
+            { cause: error },
+          ),
         }),
       );
       if (outcome === 'unknown') {

@@ -5,7 +5,7 @@ import { launchFields } from './in-flight.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { LaunchFailure } from './cycle-result.js';
 import type { LaunchSettings } from './launcher-options.js';
-import { redact } from './redact.js';
+import { redactText as redact } from '@mr/node-kit/redact';
 import { type ProcessResult, runProcess } from './run-process.js';
 import type { LaunchRecord } from './state.js';
 
@@ -26,11 +26,11 @@ function notFoundError(
 ): LaunchCommandError {
   const bare = !executable.includes('/');
   return new LaunchCommandError(
+    'MR_LAUNCH_SPAWN',
     bare
       ? `The launch executable "${executable}" was not found in PATH (${path || 'PATH is empty'})`
       : `The launch executable ${executable} does not exist`,
     {
-      code: 'MR_LAUNCH_SPAWN',
       stdout,
       stderr,
       hint: bare
@@ -71,8 +71,9 @@ export async function launchOne(
   } catch (error) {
     return fail(
       new LaunchCommandError(
+        'MR_LAUNCH_SETTINGS',
         `The [launch] settings of instance ${record.instance} do not expand: ${redact((error as Error).message, secrets)}`,
-        { code: 'MR_LAUNCH_SETTINGS', cause: error },
+        { cause: error },
       ),
     );
   }
@@ -89,8 +90,9 @@ export async function launchOne(
     } catch (error) {
       return fail(
         new LaunchCommandError(
+          'MR_LAUNCH_SPAWN',
           `Cannot create the launch workdir ${settings.workdir}: ${(error as Error).message}`,
-          { code: 'MR_LAUNCH_SPAWN', cause: error },
+          { cause: error },
         ),
       );
     }
@@ -126,28 +128,26 @@ export async function launchOne(
       return fail(notFoundError(command, core.env().PATH, stdout, stderr));
     return fail(
       new LaunchCommandError(
+        'MR_LAUNCH_SPAWN',
         `Cannot start the launch command ${command}: ${redact(run.spawnError.message, secrets)}`,
-        {
-          code: 'MR_LAUNCH_SPAWN',
-          stdout,
-          stderr,
-          hint: 'Check [launch] executable and workdir, and PATH.',
-        },
+        { stdout, stderr, hint: 'Check [launch] executable and workdir, and PATH.' },
       ),
     );
   }
   if (run.timedOut)
     return fail(
       new LaunchCommandError(
+        'MR_LAUNCH_TIMEOUT',
         `The launch command ${command} did not finish within ${Math.round((timeoutMs ?? 0) / 1000)} s and was stopped with its child processes`,
-        { code: 'MR_LAUNCH_TIMEOUT', exitCode: run.exitCode, signal: run.signal, stdout, stderr },
+        { exitCode: run.exitCode, signal: run.signal, stdout, stderr },
       ),
     );
   if (run.exitCode !== 0)
     return fail(
       new LaunchCommandError(
+        'MR_LAUNCH_FAILED',
         `The launch command ${command} failed with ${run.exitCode === undefined ? `signal ${run.signal}` : `exit code ${run.exitCode}`}`,
-        { code: 'MR_LAUNCH_FAILED', exitCode: run.exitCode, signal: run.signal, stdout, stderr },
+        { exitCode: run.exitCode, signal: run.signal, stdout, stderr },
       ),
     );
   const ref = system.parseJobId(run.stdout);

@@ -1,3 +1,6 @@
+import { setTimeout as wait } from 'node:timers/promises';
+import type { HeldLock } from '@mr/node-kit/lock';
+import { redactText as redact } from '@mr/node-kit/redact';
 import { type Logger, silentLogger } from '@mr/logger';
 import { inBackoff } from './backoff.js';
 import { BatchSystems } from './batch-systems.js';
@@ -9,10 +12,10 @@ import { launchAll } from './launch-all.js';
 import type { LauncherCore } from './launcher-core.js';
 import { type CycleResult, cycleLogFields, emptyCycleResult } from './cycle-result.js';
 import type { LauncherOptions } from './launcher-options.js';
-import { LauncherLock } from './lock.js';
+import { acquireLauncherLock } from './launcher-lock.js';
 import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
 import { planLaunches } from './plan.js';
-import { launchEnvironment, redact } from './redact.js';
+import { launchEnvironment } from './launch-environment.js';
 import { type LaunchState, loadState, saveState } from './state.js';
 import { TokenCheck } from './token-check.js';
 import { reportUnmatched, reportWaiting } from './waiting-jobs.js';
@@ -24,18 +27,6 @@ export type {
   LaunchSettings,
 } from './launcher-options.js';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 /**
  * Polls, matches, plans and launches. Holds the data directory's lock from {@link Launcher.open} until
  * {@link Launcher.close}; keeps its state in memory and saves it after every change. The steps of a cycle
@@ -45,7 +36,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export class Launcher {
   readonly options: LauncherOptions;
   readonly state: LaunchState;
-  readonly #lock: LauncherLock;
+  readonly #lock: HeldLock;
   readonly #logger: Logger;
   readonly #matcher: JobMatcher;
   #env: Record<string, string | undefined>;
@@ -59,7 +50,7 @@ export class Launcher {
   readonly #force = new AbortController();
   readonly #tokenCheck: TokenCheck | undefined;
 
-  private constructor(options: LauncherOptions, state: LaunchState, lock: LauncherLock) {
+  private constructor(options: LauncherOptions, state: LaunchState, lock: HeldLock) {
     this.options = options;
     this.state = state;
     this.#lock = lock;
@@ -87,7 +78,7 @@ export class Launcher {
   static async open(options: LauncherOptions): Promise<Launcher> {
     const lockFile = options.lockFile ?? `${options.stateFile}.lock`;
     let onLost: (reason: string) => void = () => {};
-    const lock = await LauncherLock.acquire(lockFile, {
+    const lock = await acquireLauncherLock(lockFile, {
       refreshMs: options.lockRefreshMs,
       staleMs: options.lockStaleMs,
       command: options.command,
@@ -157,7 +148,7 @@ export class Launcher {
     signal: AbortSignal = new AbortController().signal,
     options: { dryRun?: boolean } = {},
   ): Promise<CycleResult> {
-    if (this.#cycling) throw new LauncherError('A cycle is already running', { code: 'MR_LAUNCH_BUSY' });
+    if (this.#cycling) throw new LauncherError('MR_LAUNCH_BUSY', 'A cycle is already running');
     this.#cycling = true;
     try {
       return await this.#cycle(signal, options.dryRun === true);
@@ -169,8 +160,7 @@ export class Launcher {
   async #cycle(signal: AbortSignal, dryRun: boolean): Promise<CycleResult> {
     const result = emptyCycleResult();
     if (this.#lockLost)
-      throw new LauncherError(`The launcher lock was lost: ${this.#lockLost}`, {
-        code: 'MR_LAUNCH_LOCK_LOST',
+      throw new LauncherError('MR_LAUNCH_LOCK_LOST', `The launcher lock was lost: ${this.#lockLost}`, {
         hint: 'Another launcher took over the data directory; this one stops.',
       });
     const settings = this.options.settings;
@@ -254,9 +244,7 @@ export class Launcher {
     const { signal } = options;
     while (!signal.aborted) {
       if (this.#lockLost)
-        throw new LauncherError(`The launcher lock was lost: ${this.#lockLost}`, {
-          code: 'MR_LAUNCH_LOCK_LOST',
-        });
+        throw new LauncherError('MR_LAUNCH_LOCK_LOST', `The launcher lock was lost: ${this.#lockLost}`);
       const started = Date.now();
       if (options.beforeCycle) {
         try {
@@ -273,7 +261,10 @@ export class Launcher {
         if ((error as LauncherError).code === 'MR_LAUNCH_LOCK_LOST') throw error;
         if (!signal.aborted) this.#logError(error);
       }
-      await sleep(Math.max(0, options.intervalMs - (Date.now() - started)), signal);
+      // The wait ends early when the signal aborts; the loop then ends.
+      await wait(Math.max(0, options.intervalMs - (Date.now() - started)), undefined, { signal }).catch(
+        () => {},
+      );
     }
   }
 

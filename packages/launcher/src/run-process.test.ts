@@ -1,21 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
+import { processRunning } from '@mr/node-kit/proc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from './run-process.js';
 
 afterAll(removeTempDirs);
 
 const env = { PATH: process.env.PATH };
-/** Alive and not a zombie waiting to be reaped. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 async function waitUntil(check: () => boolean, ms = 20_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -68,7 +60,7 @@ describe('running a launch command', () => {
     controller.abort();
     expect(await running).toMatchObject({ cancelled: true, exitCode: undefined });
     const child = Number(readFileSync(pidFile, 'utf8'));
-    expect(await waitUntil(() => !alive(child))).toBe(true);
+    expect(await waitUntil(() => !processRunning(child))).toBe(true);
   });
 
   it('uses SIGKILL when the command ignores SIGTERM', async () => {

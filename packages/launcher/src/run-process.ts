@@ -1,3 +1,4 @@
+import { signalGroup } from '@mr/node-kit/process-tree';
 import { execa } from 'execa';
 
 export interface RunProcessOptions {
@@ -31,15 +32,6 @@ export interface ProcessResult {
   spawnError: Error | undefined;
   durationMs: number;
 }
-
-const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
-  try {
-    // A negative pid addresses the process group: the launch command and everything it started.
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-};
 
 function keepTail(text: string, max: number): string {
   return text.length <= max ? text : `[... ${text.length - max} characters cut]\n${text.slice(-max)}`;

@@ -144,11 +144,14 @@ export function slurmBatchSystem(options: SlurmOptions): BatchSystem {
         : result.timedOut
           ? `no answer within ${Math.round(timeoutMs / 1000)} s`
           : `exit code ${result.exitCode ?? result.signal}`;
-      throw new LauncherError(`${what} failed: ${file} ${args.join(' ')}: ${why}`, {
-        code: 'MR_LAUNCH_STATUS_FAILED',
-        details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
-        hint: 'Is Slurm reachable from this host (try `squeue`)? Launches keep counting as in flight meanwhile.',
-      });
+      throw new LauncherError(
+        'MR_LAUNCH_STATUS_FAILED',
+        `${what} failed: ${file} ${args.join(' ')}: ${why}`,
+        {
+          details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
+          hint: 'Is Slurm reachable from this host (try `squeue`)? Launches keep counting as in flight meanwhile.',
+        },
+      );
     }
     return result.stdout;
   };

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@mr/runner-config';
+import { writeFileAtomic } from '@mr/node-kit/atomic-write';
 import { LaunchStateError } from './errors.js';
 
 /** One launch, recorded before its command starts and updated when it ends. */
@@ -131,9 +131,9 @@ export function parseState(text: string, file: string): LaunchState {
     data = JSON.parse(text);
   } catch (cause) {
     throw new LaunchStateError(
+      'MR_LAUNCH_STATE_INVALID',
       `The launch state file ${file} is not valid JSON: ${(cause as Error).message}`,
       {
-        code: 'MR_LAUNCH_STATE_INVALID',
         file,
         cause,
         hint: 'It is written by gitlab-meta-runner run/run-single. Move it away to start without launch history.',
@@ -186,12 +186,15 @@ export function parseState(text: string, file: string): LaunchState {
     if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
   }
   if (problems.length > 0)
-    throw new LaunchStateError(`The launch state file ${file} is not valid (${problems.length} problem(s))`, {
-      code: 'MR_LAUNCH_STATE_INVALID',
-      file,
-      details: problems,
-      hint: 'It is written by gitlab-meta-runner run/run-single. Move it away to start without launch history.',
-    });
+    throw new LaunchStateError(
+      'MR_LAUNCH_STATE_INVALID',
+      `The launch state file ${file} is not valid (${problems.length} problem(s))`,
+      {
+        file,
+        details: problems,
+        hint: 'It is written by gitlab-meta-runner run/run-single. Move it away to start without launch history.',
+      },
+    );
   return state;
 }
 
@@ -202,11 +205,11 @@ export async function loadState(file: string): Promise<LaunchState> {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    throw new LaunchStateError(`Cannot read the launch state file ${file}: ${(cause as Error).message}`, {
-      code: 'MR_LAUNCH_STATE_IO',
-      file,
-      cause,
-    });
+    throw new LaunchStateError(
+      'MR_LAUNCH_STATE_IO',
+      `Cannot read the launch state file ${file}: ${(cause as Error).message}`,
+      { file, cause },
+    );
   }
   return parseState(text, file);
 }
@@ -232,10 +235,10 @@ export async function saveState(file: string, state: LaunchState, now = new Date
   try {
     await writeFileAtomic(file, serializeState(state), { mode: 0o600 });
   } catch (cause) {
-    throw new LaunchStateError(`Cannot write the launch state file ${file}: ${(cause as Error).message}`, {
-      code: 'MR_LAUNCH_STATE_IO',
-      file,
-      cause,
-    });
+    throw new LaunchStateError(
+      'MR_LAUNCH_STATE_IO',
+      `Cannot write the launch state file ${file}: ${(cause as Error).message}`,
+      { file, cause },
+    );
   }
 }

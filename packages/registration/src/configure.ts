@@ -216,15 +216,18 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
     await forEachLimited(tasks, options.concurrency ?? 4, work, () => store.failure === undefined);
     if (store.failure !== undefined) {
       const failure = asError(store.failure);
-      throw new RegistrationError(`cannot store runner tokens: ${failure.message}`, {
-        code: 'MR_CONFIGURE_TOKENS_UNWRITABLE',
-        details: lost,
-        hint:
-          lost.length > 0
-            ? 'delete the runners named above in GitLab (Settings → CI/CD → Runners), fix the problem, and run configure again'
-            : 'fix the problem and run configure again',
-        cause: failure,
-      });
+      throw new RegistrationError(
+        'MR_CONFIGURE_TOKENS_UNWRITABLE',
+        `cannot store runner tokens: ${failure.message}`,
+        {
+          details: lost,
+          hint:
+            lost.length > 0
+              ? 'delete the runners named above in GitLab (Settings → CI/CD → Runners), fix the problem, and run configure again'
+              : 'fix the problem and run configure again',
+          cause: failure,
+        },
+      );
     }
 
     // Runners registered just now have fresh tokens; failed ones were reported already.

@@ -1,24 +1,15 @@
-export interface RegistrationErrorOptions {
-  code: string;
-  hint?: string | undefined;
-  details?: string[] | undefined;
-  cause?: unknown;
-}
+import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
+
+/** Every code the registration errors carry. */
+export const REGISTRATION_ERROR_CODES = ['MR_CONFIGURE_TOKENS_UNWRITABLE'] as const;
+export type RegistrationErrorCode = (typeof REGISTRATION_ERROR_CODES)[number];
+
+export type RegistrationErrorOptions = MetaRunnerErrorOptions;
 
 /**
  * Base class of the registration errors (`MR_CONFIGURE_...`). Messages and details never contain a token:
  * GitLab errors arrive redacted, and runner tokens are only ever written to the tokens file.
  */
-export class RegistrationError extends Error {
+export class RegistrationError extends MetaRunnerError<RegistrationErrorCode> {
   override name = 'RegistrationError';
-  readonly code: string;
-  readonly hint: string | undefined;
-  readonly details: string[] | undefined;
-
-  constructor(message: string, options: RegistrationErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.hint = options.hint;
-    this.details = options.details;
-  }
 }

@@ -1,6 +1,11 @@
 export { type ConfigureOptions, type ConfigureResult, configure } from './configure.js';
 export { formatConfigureSummary } from './configure-summary.js';
-export { RegistrationError, type RegistrationErrorOptions } from './errors.js';
+export {
+  REGISTRATION_ERROR_CODES,
+  RegistrationError,
+  type RegistrationErrorCode,
+  type RegistrationErrorOptions,
+} from './errors.js';
 export {
   type ConfigureFailure,
   type RotateExpiringTokensOptions,

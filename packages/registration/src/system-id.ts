@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@mr/runner-config';
+import { writeFileAtomic } from '@mr/node-kit/atomic-write';
 
 /** `.runner_system_id` beside a gitlab-runner config file. */
 export function systemIdPath(generatedConfigFile: string): string {

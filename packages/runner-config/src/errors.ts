@@ -1,42 +1,38 @@
-/** Stable codes of the errors this package throws. */
-export type RunnerConfigErrorCode =
-  | ConfigErrorCode
-  | TokensFileErrorCode
-  | 'MR_WRITE_FAILED'
-  | 'MR_WRITE_EXISTS';
+import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
 
-export type ConfigErrorCode =
-  | 'MR_CONFIG_NOT_FOUND'
-  | 'MR_CONFIG_UNREADABLE'
-  | 'MR_CONFIG_EMPTY'
-  | 'MR_CONFIG_SYNTAX'
-  | 'MR_CONFIG_INVALID'
-  | 'MR_CONFIG_TEMPLATE'
-  | 'MR_CONFIG_NO_LAUNCH'
-  | 'MR_CONFIG_UNKNOWN_INSTANCE'
-  | 'MR_CONFIG_EXISTS';
+/** Codes of a config file that cannot be used. */
+export const CONFIG_ERROR_CODES = [
+  'MR_CONFIG_NOT_FOUND',
+  'MR_CONFIG_UNREADABLE',
+  'MR_CONFIG_EMPTY',
+  'MR_CONFIG_SYNTAX',
+  'MR_CONFIG_INVALID',
+  'MR_CONFIG_TEMPLATE',
+  'MR_CONFIG_NO_LAUNCH',
+  'MR_CONFIG_UNKNOWN_INSTANCE',
+  'MR_CONFIG_EXISTS',
+] as const;
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
-export type TokensFileErrorCode = 'MR_TOKENS_UNREADABLE' | 'MR_TOKENS_SYNTAX' | 'MR_TOKENS_INVALID';
+/** Codes of a tokens file that cannot be used. */
+export const TOKENS_FILE_ERROR_CODES = [
+  'MR_TOKENS_UNREADABLE',
+  'MR_TOKENS_SYNTAX',
+  'MR_TOKENS_INVALID',
+] as const;
+export type TokensFileErrorCode = (typeof TOKENS_FILE_ERROR_CODES)[number];
 
-export interface RunnerConfigErrorOptions {
-  hint?: string | undefined;
-  details?: string[] | undefined;
-  cause?: unknown;
-}
+/** Every code this package throws. */
+export const RUNNER_CONFIG_ERROR_CODES = [...CONFIG_ERROR_CODES, ...TOKENS_FILE_ERROR_CODES] as const;
+export type RunnerConfigErrorCode = (typeof RUNNER_CONFIG_ERROR_CODES)[number];
+
+export type RunnerConfigErrorOptions = MetaRunnerErrorOptions;
 
 /** Base class of every error of `@mr/runner-config`: a stable `code`, a message for people, a hint, detail lines. */
-export class RunnerConfigError extends Error {
+export class RunnerConfigError<
+  Code extends RunnerConfigErrorCode = RunnerConfigErrorCode,
+> extends MetaRunnerError<Code> {
   override name = 'RunnerConfigError';
-  readonly code: RunnerConfigErrorCode;
-  readonly hint: string | undefined;
-  readonly details: string[];
-
-  constructor(code: RunnerConfigErrorCode, message: string, options: RunnerConfigErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.hint = options.hint;
-    this.details = options.details ?? [];
-  }
 }
 
 /** One problem of a config file: where (`path`, as written in TOML), and what is wrong. */
@@ -71,9 +67,8 @@ export interface ConfigErrorOptions extends RunnerConfigErrorOptions {
  * cannot be instantiated. `details` lists every problem of the file (one line each); `problems` has them
  * as data. Messages never contain the management token or runner tokens.
  */
-export class ConfigError extends RunnerConfigError {
+export class ConfigError extends RunnerConfigError<ConfigErrorCode> {
   override name = 'ConfigError';
-  declare readonly code: ConfigErrorCode;
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly column: number | undefined;
@@ -110,19 +105,17 @@ export class ConfigError extends RunnerConfigError {
 }
 
 /** A tokens file (`<data-dir>/<name>.tokens`) that cannot be read. Never contains a token. */
-export class TokensFileError extends RunnerConfigError {
+export class TokensFileError extends RunnerConfigError<TokensFileErrorCode> {
   override name = 'TokensFileError';
-  declare readonly code: TokensFileErrorCode;
   readonly file: string;
 
   constructor(
     code: TokensFileErrorCode,
-    file: string,
     message: string,
-    options: RunnerConfigErrorOptions = {},
+    options: RunnerConfigErrorOptions & { file: string },
   ) {
     super(code, message, options);
-    this.file = file;
+    this.file = options.file;
   }
 }
 

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@mr/node-kit/atomic-write';
 import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
 import { gitlabBaseUrl } from './hostname.js';
 import { withConfigFile } from './executor-commands.js';

@@ -1,18 +1,21 @@
-export { type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js';
 export { generatedConfigPath, statePath, tokensFilePath } from './data-files.js';
 export {
+  CONFIG_ERROR_CODES,
   ConfigError,
   type ConfigErrorCode,
   type ConfigErrorOptions,
   type ConfigProblem,
+  RUNNER_CONFIG_ERROR_CODES,
   RunnerConfigError,
   type RunnerConfigErrorCode,
   type RunnerConfigErrorOptions,
+  TOKENS_FILE_ERROR_CODES,
   TokensFileError,
   type TokensFileErrorCode,
 } from './errors.js';
 export { exampleConfig } from './example.js';
 export { findExecutable } from './launch-executable.js';
+export { writeExampleConfig } from './write-example.js';
 export {
   type GeneratedConfig,
   generateConfig,
@@ -37,7 +40,7 @@ export {
 } from './instantiate.js';
 export { configJsonSchema } from './json-schema.js';
 export { type Env, loadConfig, type ParseConfigOptions, parseConfig, parseTomlText } from './parse.js';
-export { REDACTED, redactConfig, redactText, redactTokens, redactTomlLine } from './redact.js';
+export { redactConfig, redactTokens, redactTomlLine } from './redact.js';
 export { configReferenceMarkdown } from './reference.js';
 export type { ExecutorSection, ExecutorSectionInput } from './executor-schema.js';
 export { configDocs, type Expansion, type KeyDoc } from './key-doc.js';
@@ -49,6 +52,5 @@ export { type Config, type ConfigInput, configSchema } from './schema.js';
 export { configKeys, type SchemaKey } from './schema-keys.js';
 export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
 export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';
-export { formatDuration } from './units.js';
 export { configWarnings, EXAMPLE_TOKEN, instanceWarnings } from './warnings.js';
 export { withWrittenDurations } from './written-durations.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@mr/node-kit/atomic-write';
 import { countProblems, TokensFileError } from './errors.js';
 import { formatKeyPath } from './problems.js';
 import { stringifyToml } from './toml-write.js';
@@ -61,9 +61,9 @@ function validateTokens(data: Record<string, unknown>, file: string): TokensFile
   if (problems.length > 0) {
     throw new TokensFileError(
       'MR_TOKENS_INVALID',
-      file,
       `tokens file ${file} is not valid (${countProblems(problems.length)})`,
       {
+        file,
         details: problems,
         hint: 'gitlab-meta-runner configure registers runners again for instances whose token is lost',
       },
@@ -85,7 +85,8 @@ export async function readTokens(path: string): Promise<TokensFile> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
     const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
-    throw new TokensFileError('MR_TOKENS_UNREADABLE', path, `cannot read tokens file ${path}: ${reason}`, {
+    throw new TokensFileError('MR_TOKENS_UNREADABLE', `cannot read tokens file ${path}: ${reason}`, {
+      file: path,
       cause: error,
     });
   }
@@ -97,8 +98,8 @@ export async function readTokens(path: string): Promise<TokensFile> {
     // No code block in the message: the line may hold a token.
     throw new TokensFileError(
       'MR_TOKENS_SYNTAX',
-      path,
       `tokens file ${path}:${error.line}:${error.column} is not valid TOML`,
+      { file: path },
     );
   }
   return validateTokens(data, path);

@@ -1,12 +1,9 @@
 // Schemas of the value types the config file shares between sections: durations, sizes, counts, pull
-// policies. Durations are read with the executor's parser, so the whole program has one unit: milliseconds.
-import {
-  MAX_TIMER_MS,
-  PULL_POLICIES,
-  parseDuration,
-  parseSize,
-  timerProblem,
-} from '@mr/apptainer-executor/settings';
+// policies. Durations are read with @mr/node-kit's parser, as the executor reads them, so the whole program
+// has one unit: milliseconds.
+import { PULL_POLICIES, timerProblem } from '@mr/apptainer-executor/settings';
+import { MAX_TIMER_MS, parseDuration } from '@mr/node-kit/duration';
+import { parseSize } from '@mr/node-kit/size';
 import { z } from 'zod';
 
 export const DURATION = 'a duration: a number of seconds, or a string like "90s", "10m", "1h30m", "7d"';

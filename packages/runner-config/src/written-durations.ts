@@ -1,5 +1,5 @@
 import { keyAt } from './schema-keys.js';
-import { formatDuration } from './units.js';
+import { formatDuration } from '@mr/node-kit/duration';
 
 const isTable = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

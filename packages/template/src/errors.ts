@@ -1,3 +1,5 @@
+import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
+
 /** Stable codes of the problems a template can have. */
 export type TemplateProblemCode =
   | 'MR_TEMPLATE_UNDEFINED_VARIABLE'
@@ -17,24 +19,42 @@ export interface TemplateProblem {
   message: string;
 }
 
+/** The codes a {@link TemplateError} carries. */
+export const TEMPLATE_ERROR_CODES = ['MR_TEMPLATE_UNDEFINED_VARIABLE', 'MR_TEMPLATE_SYNTAX'] as const;
+export type TemplateErrorCode = (typeof TEMPLATE_ERROR_CODES)[number];
+
+export interface TemplateErrorOptions extends MetaRunnerErrorOptions {
+  template: string;
+  problems: readonly TemplateProblem[];
+}
+
 /**
- * Thrown by {@link expand} with every problem of the template, not only the first.
+ * Thrown by {@link expand} with every problem of the template, not only the first. Code
+ * `MR_TEMPLATE_UNDEFINED_VARIABLE` when every problem is an undefined variable, else `MR_TEMPLATE_SYNTAX`.
  * Callers add the config key path and runner instance through `context`.
  */
-export class TemplateError extends Error {
+export class TemplateError extends MetaRunnerError<TemplateErrorCode> {
   override name = 'TemplateError';
-  readonly code: 'MR_TEMPLATE_UNDEFINED_VARIABLE' | 'MR_TEMPLATE_SYNTAX';
   readonly problems: readonly TemplateProblem[];
   readonly template: string;
 
-  constructor(template: string, problems: readonly TemplateProblem[], context?: string) {
+  constructor(code: TemplateErrorCode, message: string, options: TemplateErrorOptions) {
+    super(code, message, options);
+    this.template = options.template;
+    this.problems = options.problems;
+  }
+
+  /** The error for these problems of `template`, its message prefixed with `context`. */
+  static fromProblems(
+    template: string,
+    problems: readonly TemplateProblem[],
+    context?: string,
+  ): TemplateError {
     const detail = problems.map((p) => p.message).join('; ');
-    super(context ? `${context}: ${detail}` : detail);
-    this.template = template;
-    this.problems = problems;
-    this.code = problems.every((p) => p.code === 'MR_TEMPLATE_UNDEFINED_VARIABLE')
+    const code = problems.every((p) => p.code === 'MR_TEMPLATE_UNDEFINED_VARIABLE')
       ? 'MR_TEMPLATE_UNDEFINED_VARIABLE'
       : 'MR_TEMPLATE_SYNTAX';
+    return new TemplateError(code, context ? `${context}: ${detail}` : detail, { template, problems });
   }
 
   /** The names of all undefined variables, in order of appearance, without repeats. */

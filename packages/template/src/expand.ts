@@ -152,7 +152,7 @@ export function tryExpand(template: string, variables: Variables, options: Expan
  */
 export function expand(template: string, variables: Variables, options: ExpandOptions = {}): string {
   const result = tryExpand(template, variables, options);
-  if (!result.ok) throw new TemplateError(template, result.problems);
+  if (!result.ok) throw TemplateError.fromProblems(template, result.problems);
   return result.value;
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
 import { openLauncher } from '@mr/launcher';
 import { configure, formatConfigureSummary } from '@mr/registration';
@@ -32,17 +33,15 @@ export async function demoHandler(
 ): Promise<CommandResult> {
   for (const option of ['config-file', 'data-dir', 'generated-config-file']) {
     if (args[option] !== undefined)
-      throw new UsageError(
-        `demo does not use --${option}: it writes its own config and data directory`,
-        'name the directory the demo works in with --dir',
-      );
+      throw new UsageError(`demo does not use --${option}: it writes its own config and data directory`, {
+        hint: 'name the directory the demo works in with --dir',
+      });
   }
   const jobs = typeof args.jobs === 'number' ? args.jobs : Number.NaN;
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 200) {
-    throw new UsageError(
-      `--jobs takes a whole number from 1 to 200, not ${JSON.stringify(args.jobs)}`,
-      'for example: gitlab-meta-runner demo --jobs 20',
-    );
+    throw new UsageError(`--jobs takes a whole number from 1 to 200, not ${JSON.stringify(args.jobs)}`, {
+      hint: 'for example: gitlab-meta-runner demo --jobs 20',
+    });
   }
   if (args.serve === true) return (await import('./demo-serve.js')).demoServe(context, args, jobs);
   const keep = Boolean(args.keep) || typeof args.dir === 'string';
@@ -137,7 +136,7 @@ export async function demoHandler(
       if (tty) out.write(`\r\x1b[K${line}`);
       else if (shown !== last) out.write(`${line}\n`);
       last = shown;
-      await new Promise((r) => setTimeout(r, 250));
+      await wait(250, undefined, { signal: stop.signal }).catch(() => {});
       current = progress();
     }
     const finished = current.done >= jobs;

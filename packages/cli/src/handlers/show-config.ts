@@ -1,14 +1,13 @@
 import { homedir } from 'node:os';
 import { useColor } from '@mr/logger';
+import { REDACTED, redactText } from '@mr/node-kit/redact';
 import {
   generatedConfigPath,
   highlightToml,
   instantiateAll,
   loadConfig,
-  REDACTED,
   readTokens,
   redactConfig,
-  redactText,
   stringifyToml,
   type TokensFile,
   tokensFilePath,

@@ -6,8 +6,8 @@ import {
   type LiveLaunches,
   liveLaunchesFromConfig,
   loadState,
-  staleReason,
 } from '@mr/launcher';
+import { lockStaleReason, readLockOwner } from '@mr/node-kit/lock';
 import {
   type Config,
   loadConfig,
@@ -72,33 +72,17 @@ interface StatusReport {
 }
 
 async function readHolder(lockFile: string, now: number): Promise<LauncherHolder> {
-  let text: string;
-  let mtimeMs: number;
-  try {
-    [text, mtimeMs] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile).then((s) => s.mtimeMs)]);
-  } catch {
-    return { running: false };
-  }
-  let holder: { host?: unknown; pid?: unknown; since?: unknown; token?: unknown } = {};
-  try {
-    holder = JSON.parse(text);
-  } catch {
-    // Judged by its age alone.
-  }
-  const valid =
-    typeof holder.host === 'string' && typeof holder.pid === 'number' && typeof holder.token === 'string';
-  const reason = staleReason(
-    valid ? { host: holder.host as string, pid: holder.pid as number, since: '', token: '' } : undefined,
-    mtimeMs,
-    60_000,
-    now,
-  );
+  const info = await stat(lockFile).catch(() => undefined);
+  if (!info) return { running: false };
+  // A lock file that names no holder is judged by its age alone.
+  const holder = await readLockOwner(lockFile);
+  const reason = lockStaleReason(holder, info.mtimeMs, 60_000, now);
   return {
     running: reason === undefined,
-    host: valid ? (holder.host as string) : undefined,
-    pid: valid ? (holder.pid as number) : undefined,
-    since: typeof holder.since === 'string' ? holder.since : undefined,
-    refreshed_seconds_ago: Math.max(0, Math.round((now - mtimeMs) / 1000)),
+    host: holder?.host,
+    pid: holder?.pid,
+    since: holder?.since || undefined,
+    refreshed_seconds_ago: Math.max(0, Math.round((now - info.mtimeMs) / 1000)),
     stale_reason: reason,
   };
 }

@@ -1,10 +1,4 @@
-/** Replaces every occurrence of a secret (4 characters or longer) by `[redacted]`. */
-export function redact(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const secret of secrets)
-    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[redacted]');
-  return out;
-}
+import { containsSecret } from '@mr/node-kit/redact';
 
 /**
  * The environment for launch commands: everything the launcher has, except variables whose value contains a
@@ -15,11 +9,10 @@ export function launchEnvironment(
   env: Record<string, string | undefined>,
   secrets: Iterable<string>,
 ): Record<string, string | undefined> {
-  const list = [...secrets].filter((s) => s.length >= 4);
+  const list = [...secrets];
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) continue;
-    if (list.some((s) => value.includes(s))) continue;
+    if (value === undefined || containsSecret(value, list)) continue;
     out[key] = value;
   }
   return out;

@@ -1,5 +1,24 @@
-/** What replaces a secret in messages. */
+/** What replaces a secret in text. */
 export const REDACTED = '[redacted]';
+
+/** Secrets shorter than this are not redacted: they would redact ordinary text. */
+export const MIN_SECRET_LENGTH = 4;
+
+/** Replaces every occurrence of each secret (4 characters or longer) in a text by `[redacted]`. */
+export function redactText(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets)
+    if (secret && secret.length >= MIN_SECRET_LENGTH && out.includes(secret))
+      out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/** Whether a text contains one of the secrets (4 characters or longer). */
+export function containsSecret(text: string, secrets: Iterable<string | undefined>): boolean {
+  for (const secret of secrets)
+    if (secret && secret.length >= MIN_SECRET_LENGTH && text.includes(secret)) return true;
+  return false;
+}
 
 // GitLab's token prefixes (personal/project/group access, runner authentication, runner registration, CI job,
 // pipeline trigger, deploy, feed, incoming mail, agent, OAuth), and legacy registration tokens.
@@ -17,16 +36,13 @@ export class Redactor {
     for (const secret of secrets) this.add(secret);
   }
 
-  /** Registers a secret; strings shorter than 4 characters are ignored (they would redact ordinary text). */
+  /** Registers a secret; strings shorter than 4 characters are ignored. */
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 4) this.#secrets.add(secret);
+    if (secret && secret.length >= MIN_SECRET_LENGTH) this.#secrets.add(secret);
   }
 
   redact(text: string): string {
-    let result = text;
-    for (const secret of this.#secrets)
-      if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-    return result.replace(tokenPattern, REDACTED);
+    return redactText(text, this.#secrets).replace(tokenPattern, REDACTED);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { RunnerConfigError } from './errors.js';
+import { NodeKitError } from './errors.js';
+import { NO_HARD_LINKS, writeExclusive } from './exclusive-write.js';
 
 export interface WriteFileAtomicOptions {
   /** Permissions of the file. Default 0o600: files this tool writes are private unless said otherwise. */
@@ -10,19 +11,6 @@ export interface WriteFileAtomicOptions {
   mkdir?: boolean;
   /** Replace an existing file. Default true; when false an existing file is an error (EEXIST) and is kept. */
   overwrite?: boolean;
-}
-
-const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
-
-async function writeExclusive(path: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const handle = await open(path, 'wx', mode);
-  try {
-    await handle.chmod(mode);
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -40,7 +28,7 @@ async function syncDirectory(dir: string): Promise<void> {
 /**
  * Writes a file so that readers see the old or the new content, never a part: a temporary file in the same
  * directory, flushed to disk, renamed into place, then the directory flushed. The mode is set exactly
- * (whatever the umask). Errors are {@link RunnerConfigError}s with code `MR_WRITE_FAILED` (or
+ * (whatever the umask). Errors are {@link NodeKitError}s with code `MR_WRITE_FAILED` (or
  * `MR_WRITE_EXISTS` when `overwrite` is false and the file exists).
  */
 export async function writeFileAtomic(
@@ -54,21 +42,15 @@ export async function writeFileAtomic(
   let created = false;
   try {
     if (options.mkdir) await mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await open(temp, 'wx', mode);
+    // The name is random: if anything is at `temp` after this, it is ours to remove.
     created = true;
-    try {
-      await handle.chmod(mode);
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeExclusive(temp, data, mode);
     if (options.overwrite === false) {
       try {
         await link(temp, path);
       } catch (error) {
         // File systems without hard links: create the file exclusively instead (not atomic, never overwrites).
-        if (!noHardLinks.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
         await writeExclusive(path, data, mode);
       }
       await unlink(temp);
@@ -81,11 +63,11 @@ export async function writeFileAtomic(
     if (created) await unlink(temp).catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' && options.overwrite === false) {
-      throw new RunnerConfigError('MR_WRITE_EXISTS', `${path} already exists; it was left unchanged`, {
+      throw new NodeKitError('MR_WRITE_EXISTS', `${path} already exists; it was left unchanged`, {
         cause: error,
       });
     }
     const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
-    throw new RunnerConfigError('MR_WRITE_FAILED', `cannot write ${path}: ${reason}`, { cause: error });
+    throw new NodeKitError('MR_WRITE_FAILED', `cannot write ${path}: ${reason}`, { cause: error });
   }
 }

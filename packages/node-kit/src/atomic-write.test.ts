@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from './atomic-write.js';
-import { RunnerConfigError } from './errors.js';
+import { NodeKitError } from './errors.js';
 
 afterAll(removeTempDirs);
 
@@ -40,7 +40,7 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'config.toml');
     writeFileSync(path, 'mine');
     const error = await writeFileAtomic(path, 'new', { overwrite: false }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RunnerConfigError);
+    expect(error).toBeInstanceOf(NodeKitError);
     expect(error).toMatchObject({ code: 'MR_WRITE_EXISTS' });
     expect(readFileSync(path, 'utf8')).toBe('mine');
     expect(readdirSync(dir)).toEqual(['config.toml']);

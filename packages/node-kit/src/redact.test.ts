@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from './redact.js';
+import { containsSecret, REDACTED, Redactor, redactText } from './redact.js';
 
 describe('Redactor', () => {
   it('removes registered secrets and anything shaped like a GitLab token', () => {
@@ -25,5 +25,18 @@ describe('Redactor', () => {
     expect(cause.message).toBe('inner [redacted]');
     expect(cause.code).toBe('ECONNRESET');
     expect(cause.headers).toBeUndefined();
+  });
+});
+
+describe('redactText', () => {
+  it('replaces every occurrence of each secret of 4 characters or more, and leaves shorter ones', () => {
+    expect(redactText('a hunter2 b hunter2 c abc', ['hunter2', 'abc', undefined, ''])).toBe(
+      `a ${REDACTED} b ${REDACTED} c abc`,
+    );
+  });
+
+  it('tells whether a text holds a secret', () => {
+    expect(containsSecret('TOKEN=hunter2', ['hunter2'])).toBe(true);
+    expect(containsSecret('TOKEN=abc', ['abc'])).toBe(false);
   });
 });

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { waitUntil } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
+import { processRunning } from './proc.js';
+import { descendants, signalAll, signalGroup } from './process-tree.js';
+
+/** Starts `sh` with a grandchild and waits until both have reported their pids on stdout. */
+async function tree(detached: boolean) {
+  const child = spawn('sh', ['-c', 'sh -c "echo \\$\\$; exec sleep 300" & echo $$; wait'], {
+    detached,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  for await (const chunk of child.stdout) {
+    out += chunk;
+    if (out.trim().split('\n').length >= 2) break;
+  }
+  const pids = out.trim().split('\n').map(Number);
+  return { child, grandchild: pids.find((pid) => pid !== child.pid)! };
+}
+
+describe('process trees', () => {
+  it('finds the descendants of a process and signals them all', async () => {
+    const { child, grandchild } = await tree(false);
+    expect(descendants(child.pid!)).toContain(grandchild);
+    expect(descendants(process.pid)).toEqual(expect.arrayContaining([child.pid, grandchild]));
+    signalAll([grandchild, child.pid!, 999_999_999], 'SIGKILL');
+    await once(child, 'exit');
+    await waitUntil(() => !processRunning(grandchild), 20_000, 'the grandchild to end');
+  });
+
+  it('signals a whole process group, and ignores a group that is gone', async () => {
+    const { child, grandchild } = await tree(true);
+    signalGroup(child.pid!, 'SIGKILL');
+    await once(child, 'exit');
+    await waitUntil(() => !processRunning(grandchild), 20_000, 'the grandchild to end');
+    expect(() => signalGroup(child.pid!, 'SIGKILL')).not.toThrow();
+  });
+});

@@ -1,0 +1,45 @@
+import { listProcesses } from './proc.js';
+
+/**
+ * The ids of every descendant of a process (Linux `/proc`; empty elsewhere), children before grandchildren.
+ * Used on cancel so that no process of a job outlives it, even one whose parent died and which was
+ * reparented.
+ */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const { pid, ppid } of listProcesses()) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** Sends a signal to processes, ignoring those that are gone. */
+export function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Sends a signal to a whole process group (the one a detached child leads), ignoring a group that is gone. */
+export function signalGroup(leader: number, signal: NodeJS.Signals): void {
+  try {
+    // A negative pid addresses the process group.
+    process.kill(-leader, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
