@@ -10,6 +10,9 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ['@mr/source'] } },
   test: {
     projects,
+    // Pure tests finish in milliseconds; the limit only matters when a busy machine starves the worker.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: process.env.MR_VITEST_JSON ?? 'vitest-report.json' },
   },

@@ -9,14 +9,15 @@ const packagesDir = join(import.meta.dirname, 'packages');
 const buildBins = join(packagesDir, 'test-support', 'src', 'build.ts');
 
 /**
- * Projects whose tests start real processes. On a busy 2-core machine a process start costs seconds, so
- * their tests and hooks get limits that fit that, and few of their `it.concurrent` tests run at once.
+ * Projects whose tests start real processes. On a busy 2-core machine a process start costs seconds (a
+ * test of `run` starts a dozen), so their tests and hooks get limits that fit that, and few of their
+ * `it.concurrent` tests run at once. Test files do not set their own limits.
  */
 const spawning: Record<string, { testTimeout: number; hookTimeout: number; globalSetup?: string[] }> = {
-  cli: { testTimeout: 60_000, hookTimeout: 60_000, globalSetup: [buildBins] },
-  'gitlab-simulator': { testTimeout: 30_000, hookTimeout: 30_000, globalSetup: [buildBins] },
-  'apptainer-executor': { testTimeout: 60_000, hookTimeout: 60_000 },
-  launcher: { testTimeout: 30_000, hookTimeout: 30_000 },
+  cli: { testTimeout: 180_000, hookTimeout: 120_000, globalSetup: [buildBins] },
+  'apptainer-executor': { testTimeout: 180_000, hookTimeout: 120_000 },
+  'gitlab-simulator': { testTimeout: 60_000, hookTimeout: 60_000, globalSetup: [buildBins] },
+  launcher: { testTimeout: 60_000, hookTimeout: 60_000 },
 };
 
 export default readdirSync(packagesDir)

@@ -67,7 +67,7 @@ const stagesRan = (buildsDir: string) =>
   readFileSync(join(buildsDir, '.driver-stages'), 'utf8').trim().split('\n');
 
 // Each job starts the executor as real processes, about ten per job.
-describe('mr-apptainer-executor', { timeout: 60_000 }, () => {
+describe('mr-apptainer-executor', () => {
   it('runs a whole job: predefined stages on the host, build, step and after_script in the image', async () => {
     const t = await setup((dir) =>
       [

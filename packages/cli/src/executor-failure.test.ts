@@ -34,7 +34,7 @@ const gitlabRunnerEnv = {
   CUSTOM_ENV_CI_JOB_ID: '7',
 };
 
-describe('gitlab-meta-runner executor before the step', { timeout: 60_000 }, () => {
+describe('gitlab-meta-runner executor before the step', () => {
   it('exits with $SYSTEM_FAILURE_EXIT_CODE through the published bin: old Node, a crash', () => {
     const p = preloads();
     const bin = join(packageDir('cli'), 'bin', 'gitlab-meta-runner.cjs');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 afterAll(removeTempDirs);
 
-describe('the gitlab-meta-runner command line', { timeout: 60_000 }, () => {
+describe('the gitlab-meta-runner command line', () => {
   it('lists the commands on stderr and exits 2 when given no command', async () => {
     const result = await runCli([]);
     expect(result.exitCode).toBe(2);

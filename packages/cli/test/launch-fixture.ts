@@ -169,7 +169,7 @@ executor = "shell"
 }
 
 /** Resolves once `check()` is true, polling every 50 ms; rejects after `ms`. */
-export async function eventually(check: () => boolean, ms = 15_000, what = 'a condition'): Promise<void> {
+export async function eventually(check: () => boolean, ms = 60_000, what = 'a condition'): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

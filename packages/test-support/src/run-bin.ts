@@ -35,7 +35,7 @@ export function runBin(name: BinName, args: readonly string[], options: RunBinOp
     extendEnv: false,
     cwd: options.cwd,
     input: options.input,
-    timeout: options.timeout ?? 60_000,
+    timeout: options.timeout ?? 120_000,
     uid: options.uid,
     gid: options.gid,
     reject: false,

@@ -52,7 +52,7 @@ cache_dir = "$SITE/cache"
   return { dir, apptainer, config };
 }
 
-describe('gitlab-meta-runner executor', { timeout: 60_000 }, () => {
+describe('gitlab-meta-runner executor', () => {
   it("runs a job with the instance's [executor] settings", async () => {
     const t = setup();
     const bin = writeDevBin(t.dir, 'gitlab-meta-runner');

@@ -62,7 +62,7 @@ async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
 }
 
 function startRun(f: LaunchFixture) {
-  const child = f.cli(['run'], { timeout: 120_000 });
+  const child = f.cli(['run'], { timeout: 170_000 });
   processes.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -104,7 +104,7 @@ ${extra}
 
 describe.skipIf(unavailable)(
   `end to end on Slurm${unavailable ? ` (skipped: ${unavailable})` : ''}`,
-  { timeout: 120_000 },
+  { timeout: 180_000 },
   () => {
     it('runs the original example [launch] unchanged: every pending job is taken by exactly one batch-launched runner', async () => {
       const f = await fixture({

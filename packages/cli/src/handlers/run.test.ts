@@ -25,7 +25,7 @@ async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
 
 /** Starts `run` and collects its stderr as it comes. */
 function startRun(f: LaunchFixture, args: string[] = []) {
-  const child = f.cli(['run', ...args], { timeout: 60_000 });
+  const child = f.cli(['run', ...args], { timeout: 170_000 });
   processes.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -61,7 +61,7 @@ const launches = (f: LaunchFixture) => {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 };
 
-describe('gitlab-meta-runner run', { timeout: 60_000 }, () => {
+describe('gitlab-meta-runner run', () => {
   it('launches runners that take every pending job exactly once, then stops on SIGTERM with exit 0', async () => {
     const f = await fixture({
       instances: { cpu: { tags: ['cpu'] }, gpu: { tags: ['gpu'], launch_priority: 1 } },
@@ -76,16 +76,16 @@ describe('gitlab-meta-runner run', { timeout: 60_000 }, () => {
     ]);
     const run = startRun(f);
     await f.sim.waitFor(() => f.sim.jobs({ status: 'success' }).length === jobs.length, {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
       description: 'every job to succeed',
     });
     // Every runner of the first wave has exited (they poll for --wait-timeout after their last job, and one
     // that is still polling could take the next job before the runner launched for it).
-    await eventually(() => f.runnerRuns().length === jobs.length, 15_000, 'the first runners to exit');
+    await eventually(() => f.runnerRuns().length === jobs.length, 60_000, 'the first runners to exit');
     // Later jobs get runners too, while the launcher keeps polling.
     const late = f.sim.addJobs([{ tags: ['gpu'] }]);
-    await f.sim.waitFor(() => f.sim.job(late[0]!.id)?.status === 'success', { timeoutMs: 30_000 });
-    await eventually(() => f.runnerRuns().length === jobs.length + 1, 15_000, 'every runner to exit');
+    await f.sim.waitFor(() => f.sim.job(late[0]!.id)?.status === 'success', { timeoutMs: 90_000 });
+    await eventually(() => f.runnerRuns().length === jobs.length + 1, 60_000, 'every runner to exit');
     run.child.kill('SIGTERM');
     const result = await run.child;
     expect(result.exitCode).toBe(0);
@@ -98,12 +98,12 @@ describe('gitlab-meta-runner run', { timeout: 60_000 }, () => {
     const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queuedLaunch });
     f.sim.addJobs([{ tags: ['cpu'] }, { tags: ['cpu'] }]);
     const first = startRun(f);
-    await eventually(() => launches(f).length === 2 && first.cycles() >= 2, 15_000, 'two launches');
+    await eventually(() => launches(f).length === 2 && first.cycles() >= 2, 60_000, 'two launches');
     first.child.kill('SIGTERM');
     expect((await first.child).exitCode).toBe(0);
 
     const second = startRun(f);
-    await eventually(() => second.cycles() >= 3, 15_000, 'three cycles after the restart');
+    await eventually(() => second.cycles() >= 3, 60_000, 'three cycles after the restart');
     second.child.kill('SIGINT');
     expect((await second.child).exitCode).toBe(0);
     expect(launches(f)).toHaveLength(2);
@@ -122,11 +122,11 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
     const run = startRun(f);
     await eventually(
       () => existsSync(join(f.env.BATCH_DIR!, 'started')),
-      15_000,
+      60_000,
       'the launch command to start',
     );
     run.child.kill('SIGTERM');
-    await eventually(() => /SIGTERM: stopping/.test(run.stderr()), 5000, 'the launcher to notice SIGTERM');
+    await eventually(() => /SIGTERM: stopping/.test(run.stderr()), 60_000, 'the launcher to notice SIGTERM');
     writeFileSync(join(f.env.BATCH_DIR!, 'gate'), '');
     const result = await run.child;
     expect(result.exitCode).toBe(0);
@@ -137,7 +137,7 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
   it('keeps a second launcher away from the same data directory', async () => {
     const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queuedLaunch });
     const run = startRun(f);
-    await eventually(() => run.cycles() >= 1, 15_000, 'a first cycle');
+    await eventually(() => run.cycles() >= 1, 60_000, 'a first cycle');
     const second = await f.cli(['run-single']);
     expect(second.exitCode).toBe(1);
     expect(second.stderr).toMatch(
@@ -155,7 +155,7 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
     const outage = f.sim.inject({ endpoint: 'GET /projects/:id/jobs', status: 500, times: 2 });
     f.sim.addJobs([{ tags: ['cpu'] }]);
     const run = startRun(f);
-    await eventually(() => launches(f).length === 1, 20_000, 'a launch after the outage');
+    await eventually(() => launches(f).length === 1, 60_000, 'a launch after the outage');
     run.child.kill('SIGTERM');
     expect((await run.child).exitCode).toBe(0);
     expect(outage.hits).toBe(2);
@@ -173,7 +173,7 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
     const before = readFileSync(tokensFile, 'utf8');
     const oldToken = f.sim.runners()[0]!.token;
     const run = startRun(f);
-    await eventually(() => readFileSync(tokensFile, 'utf8') !== before, 15_000, 'the tokens file to change');
+    await eventually(() => readFileSync(tokensFile, 'utf8') !== before, 60_000, 'the tokens file to change');
     const newToken = f.sim.runners()[0]!.token;
     expect(newToken).not.toBe(oldToken);
     expect(readFileSync(tokensFile, 'utf8')).toContain(newToken);
@@ -181,12 +181,12 @@ args = ['-c', 'touch "$$BATCH_DIR/started"; while [ ! -e "$$BATCH_DIR/gate" ]; d
     const generated = join(f.dataDir, 'meta.gitlab-config.toml');
     await eventually(
       () => readFileSync(generated, 'utf8').includes(newToken),
-      15_000,
+      60_000,
       'the generated config to change',
     );
     // A runner launched now authenticates with the new token.
     const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
-    await f.sim.waitFor(() => f.sim.job(job!.id)?.status === 'success', { timeoutMs: 30_000 });
+    await f.sim.waitFor(() => f.sim.job(job!.id)?.status === 'success', { timeoutMs: 90_000 });
     run.child.kill('SIGTERM');
     expect((await run.child).exitCode).toBe(0);
     expect(run.stderr()).toMatch(/renewed an expiring token/);
