@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { nextBackoff } from './backoff.js';
-import { forEachLimited } from './concurrency.js';
+import { forEachLimited } from '@mr/node-kit';
 import { LaunchCommandError } from './errors.js';
 import { launchOne } from './launch-one.js';
 import type { LauncherCore } from './launcher-core.js';

@@ -9,6 +9,7 @@ export {
   NodeKitError,
   type NodeKitErrorCode,
 } from './errors.js';
+export { forEachLimited } from './for-each-limited.js';
 export {
   type AcquireOptions,
   acquireLock,

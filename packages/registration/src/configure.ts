@@ -11,7 +11,7 @@ import {
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
-import { forEachLimited } from './for-each-limited.js';
+import { forEachLimited } from '@mr/node-kit';
 import { RegistrationError } from './errors.js';
 import { type ConfigureFailure, rotateInStore } from './rotate.js';
 import { ensureSystemId } from './system-id.js';

@@ -9,7 +9,7 @@ import {
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
-import { forEachLimited } from './for-each-limited.js';
+import { forEachLimited } from '@mr/node-kit';
 import { TokenStore } from './token-store.js';
 
 /** An instance whose runner could not be changed, and why (the error never holds a token). */
