@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, runCli } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,10 +7,7 @@ afterAll(removeTempDirs);
 
 describe('gitlab-meta-runner demo', { timeout: 60_000 }, () => {
   it('configures runners and runs the launcher until every matchable job is done', async () => {
-    const result = await runCli(['demo', '--jobs', '5'], {
-      env: { MR_STANDIN_JOB_MS: '100' },
-      timeout: 90_000,
-    });
+    const result = await runCli(['demo', '--jobs', '5'], { timeout: 150_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('== configure');
     expect(result.stdout).toContain('created: cpu, gpu');
@@ -18,17 +15,25 @@ describe('gitlab-meta-runner demo', { timeout: 60_000 }, () => {
     expect(result.stdout).toMatch(/All 5 matchable jobs done in [\d.]+ s by \d+ launches/);
     expect(result.stdout).toContain('1 job left pending: no runner instance has the tags arm64');
     expect(result.stderr).toMatch(/matches no runner instance.*tags=arm64/);
+    // Each job ran its script: states and log tails come back from the runner.
+    expect(result.stdout).toMatch(/pass-1 \(job \d+\): success/);
+    expect(result.stdout).toMatch(/fail-2 \(job \d+\): failed with exit code 3\n/);
+    expect(result.stdout).toMatch(
+      /allowed-to-fail-3 \(job \d+\): failed with exit code 4 \(allowed to fail\)/,
+    );
+    expect(result.stdout).toMatch(/cache-and-artifact-4 \(job \d+\): success/);
+    expect(result.stdout).toContain('after_script sees CI_JOB_STATUS=failed');
     expect(result.stdout + result.stderr).not.toMatch(/glpat-|glrt-/);
-  }, 100_000);
+  }, 160_000);
 
   it('keeps its files with --dir, and status reads them', async () => {
     const dir = join(makeTempDir(), 'demo');
-    const result = await runCli(['demo', '--jobs', '2', '--dir', dir], {
-      env: { MR_STANDIN_JOB_MS: '50' },
-      timeout: 90_000,
-    });
+    const result = await runCli(['demo', '--jobs', '2', '--dir', dir], { timeout: 150_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Files, kept in ${dir}`);
+    expect(result.stdout).toContain(`job logs: ${join(dir, 'logs')}`);
+    const [first] = readdirSync(join(dir, 'logs'));
+    expect(readFileSync(join(dir, 'logs', first!), 'utf8')).toContain('Job succeeded');
     const tokens = join(dir, 'data', 'demo.tokens');
     expect(statSync(tokens).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dir, 'data', 'demo.gitlab-config.toml'))).toBe(true);
@@ -42,7 +47,7 @@ describe('gitlab-meta-runner demo', { timeout: 60_000 }, () => {
     ]);
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/cpu: runner id \d+/);
-  }, 100_000);
+  }, 160_000);
 
   it('rejects a job count out of range with a usage error', async () => {
     const result = await runCli(['demo', '--jobs', '0']);

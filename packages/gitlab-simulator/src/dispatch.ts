@@ -3,7 +3,7 @@ import type { EndpointOrUnknown } from './faults.js';
 import { type Answer, readBody } from './http.js';
 import { jobJson, listJobs, type Pagination } from './job-list.js';
 import { projectPayload } from './payloads.js';
-import { appendTrace, requestJob, updateJob } from './runner-jobs.js';
+import { appendTrace, requestJob, updateJob, uploadArtifacts } from './runner-jobs.js';
 import {
   createRunner,
   deleteRunner,
@@ -12,6 +12,7 @@ import {
   updateRunner,
   verifyRunner,
 } from './runner-management.js';
+import type { ProjectRepos } from './project-repos.js';
 import type { SimulatorStore } from './state.js';
 
 /** What every request handler works with. */
@@ -20,6 +21,7 @@ export interface HandlerContext {
   /** The URL the simulator says it has (web_url, Link headers, git URLs). */
   webBase: string;
   pagination: Pagination;
+  repos: ProjectRepos;
 }
 
 /** Answers an authorized request for a known endpoint. */
@@ -74,13 +76,16 @@ export async function dispatch(
       resetRunnerToken(store, id, answer);
       return;
     case 'POST /jobs/request':
-      requestJob(store, await readBody(request), webBase, answer);
+      requestJob(store, await readBody(request), webBase, answer, (path) => context.repos.head(path));
       return;
     case 'PUT /jobs/:id':
       updateJob(store, id, request, await readBody(request), answer);
       return;
     case 'PATCH /jobs/:id/trace':
       await appendTrace(store, id, request, answer);
+      return;
+    case 'POST /jobs/:id/artifacts':
+      await uploadArtifacts(store, id, request, url, answer);
       return;
   }
 }

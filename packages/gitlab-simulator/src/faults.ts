@@ -12,6 +12,9 @@ export const endpoints = [
   'POST /jobs/request',
   'PUT /jobs/:id',
   'PATCH /jobs/:id/trace',
+  'POST /jobs/:id/artifacts',
+  'GET /:project.git/info/refs',
+  'POST /:project.git/git-upload-pack',
 ] as const;
 
 export type Endpoint = (typeof endpoints)[number];

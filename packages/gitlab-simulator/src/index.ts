@@ -17,3 +17,23 @@ export type { RequestRecord } from './request-log.js';
 export { GitLabSimulator, startSimulator } from './simulator.js';
 export { runnerStandinMain, type StandinIo } from './runner-standin.js';
 export { runnerStandinBin, runnerStandinCommand, writeRunnerStandin } from './standin-wrapper.js';
+export {
+  type CallOptions,
+  type CustomExecutorCommands,
+  callExecutor,
+  type ExecutorCall,
+  processesInGroup,
+} from './executor-call.js';
+export {
+  type ExecutorJob,
+  type ExecutorJobOptions,
+  ExecutorJobSession,
+} from './custom-executor-job.js';
+export {
+  type ExecutorJobResult,
+  type JobStatusForScripts,
+  PREPARE_STAGES,
+  type RunExecutorJobOptions,
+  runExecutorJob,
+  type StageScript,
+} from './run-executor-job.js';

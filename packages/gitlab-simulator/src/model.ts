@@ -1,6 +1,34 @@
 import { randomBytes } from 'node:crypto';
 
-export type JobStatus = 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+/** A job's status; `canceling` is a running job whose cancel the runner has not finished yet. */
+export type JobStatus = 'pending' | 'running' | 'canceling' | 'success' | 'failed' | 'canceled';
+
+/** A `cache:` entry of a job. */
+export interface SimCache {
+  /** Default `<job name>/<ref>`, as gitlab-runner makes it. */
+  key?: string;
+  paths: string[];
+  /** pull-push (default), pull or push. */
+  policy?: 'pull-push' | 'pull' | 'push';
+  /** on_success (default), on_failure or always. */
+  when?: 'on_success' | 'on_failure' | 'always';
+}
+
+/** An `artifacts:` entry of a job. */
+export interface SimArtifacts {
+  paths: string[];
+  name?: string;
+  when?: 'on_success' | 'on_failure' | 'always';
+}
+
+/** An archive a runner uploaded for a job. */
+export interface StoredArtifact {
+  fileName: string;
+  /** `artifact_format` of the upload (zip, gzip, raw). */
+  format: string;
+  type: string;
+  data: Buffer;
+}
 
 export interface SimProject {
   id: number;
@@ -19,7 +47,18 @@ export interface SimJob {
   status: JobStatus;
   image: string | null;
   script: string[];
+  afterScript: string[];
   variables: Record<string, string>;
+  cache: SimCache[];
+  artifacts: SimArtifacts[];
+  /** `allow_failure: exit_codes`: a failure with one of these codes is allowed. */
+  allowFailureExitCodes: number[];
+  /** The exit code the runner reported for a failed job. */
+  exitCode: number | null;
+  /** Failed with an allowed exit code (GitLab shows it as a warning; the pipeline passes). */
+  allowedToFail: boolean;
+  /** Archives the runner uploaded. */
+  uploadedArtifacts: StoredArtifact[];
   ref: string;
   sha: string;
   createdAt: Date;

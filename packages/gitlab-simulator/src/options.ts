@@ -1,3 +1,5 @@
+import type { SimArtifacts, SimCache } from './model.js';
+
 /** How the simulator pages job lists. */
 export interface PaginationOptions {
   /** Serve this many items per page whatever `per_page` says (a server that ignores it). */
@@ -23,6 +25,8 @@ export interface SimulatorOptions {
   runnerTokenExpiresIn?: number | null;
   /** The URL GitLab says it has (web_url, Link headers). Default: the simulator's own URL. */
   externalUrl?: string;
+  /** Where the projects' git repositories are made (default: a new temporary directory, removed by close()). */
+  gitRoot?: string;
   /** How many requests `requests` keeps (oldest dropped first). Default 10,000. */
   requestLogLimit?: number;
 }
@@ -36,7 +40,13 @@ export interface JobSpec {
   /** The job's `image:`; default none (null). */
   image?: string | null;
   script?: readonly string[];
+  /** `after_script:` commands. */
+  afterScript?: readonly string[];
   variables?: Record<string, string>;
+  cache?: readonly SimCache[];
+  artifacts?: readonly SimArtifacts[];
+  /** `allow_failure: exit_codes: [...]`. */
+  allowFailureExitCodes?: readonly number[];
   ref?: string;
   createdAt?: Date;
 }

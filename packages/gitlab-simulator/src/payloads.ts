@@ -112,7 +112,7 @@ export function jobPayload(
     ref: job.ref,
     tag: false,
     coverage: null,
-    allow_failure: false,
+    allow_failure: job.allowFailureExitCodes.length > 0,
     created_at: iso(job.createdAt),
     started_at: iso(job.startedAt),
     finished_at: iso(job.finishedAt),
@@ -215,8 +215,22 @@ export function runnerJobPayload(
     variable('CI_RUNNER_ID', String(runner.id)),
     variable('CI_RUNNER_DESCRIPTION', runner.description),
     variable('CI_RUNNER_TAGS', JSON.stringify(runner.tags)),
+    variable('CI_REGISTRY', `registry.${host.hostname}`),
     variable('CI_REGISTRY_USER', 'gitlab-ci-token'),
     variable('CI_REGISTRY_PASSWORD', token, true),
+    variable('CI_PROJECT_NAMESPACE', project.path.split('/').slice(0, -1).join('/')),
+    variable('CI_PROJECT_URL', `${serverUrl}/${project.path}`),
+    variable(
+      'CI_REPOSITORY_URL',
+      `${host.protocol}//gitlab-ci-token:${token}@${host.host}/${project.path}.git`,
+      true,
+    ),
+    variable('CI_COMMIT_SHORT_SHA', job.sha.slice(0, 8)),
+    variable('CI_COMMIT_BRANCH', job.ref),
+    variable('CI_DEFAULT_BRANCH', 'main'),
+    variable('CI_PIPELINE_SOURCE', 'push'),
+    variable('CI_SERVER_VERSION', '18.6.0'),
+    ...(job.image ? [variable('CI_JOB_IMAGE', job.image)] : []),
     ...Object.entries(job.variables).map(([key, value]) => variable(key, value)),
   ];
   return {
@@ -255,15 +269,41 @@ export function runnerJobPayload(
         script: [...job.script],
         timeout: runner.maximumTimeout ?? 3600,
         when: 'on_success',
-        allow_failure: false,
+        allow_failure: job.allowFailureExitCodes.length > 0,
       },
+      ...(job.afterScript.length > 0
+        ? [
+            {
+              name: 'after_script',
+              script: [...job.afterScript],
+              timeout: runner.maximumTimeout ?? 3600,
+              when: 'always',
+              allow_failure: true,
+            },
+          ]
+        : []),
     ],
     image: job.image
       ? { name: job.image, alias: null, command: null, entrypoint: null, ports: [], pull_policy: null }
       : null,
     services: [],
-    artifacts: [],
-    cache: [],
+    artifacts: job.artifacts.map((a) => ({
+      name: a.name ?? 'artifacts',
+      untracked: false,
+      paths: [...a.paths],
+      when: a.when ?? 'on_success',
+      artifact_type: 'archive',
+      artifact_format: 'zip',
+      expire_in: null,
+    })),
+    cache: job.cache.map((c) => ({
+      key: c.key ?? '',
+      untracked: false,
+      policy: c.policy ?? 'pull-push',
+      paths: [...c.paths],
+      when: c.when ?? 'on_success',
+      fallback_keys: [],
+    })),
     credentials: [
       { type: 'registry', url: `registry.${host.hostname}`, username: 'gitlab-ci-token', password: token },
     ],

@@ -10,6 +10,21 @@ const apiPrefix = '/api/v4';
 
 /** Which endpoint a request is for; `unknown` when the simulator does not serve it. */
 export function route(method: string, pathname: string): Route {
+  // Git over smart HTTP, as GitLab serves it: `<project path>.git/info/refs` and `.../git-upload-pack`.
+  const git = /^\/(.+)\.git\/(info\/refs|git-upload-pack)$/.exec(pathname);
+  if (git) {
+    let project: string;
+    try {
+      project = decodeURIComponent(git[1]!);
+    } catch {
+      return { endpoint: 'unknown', params: [] };
+    }
+    if (method === 'GET' && git[2] === 'info/refs')
+      return { endpoint: 'GET /:project.git/info/refs', params: [project, git[2]] };
+    if (method === 'POST' && git[2] === 'git-upload-pack')
+      return { endpoint: 'POST /:project.git/git-upload-pack', params: [project, git[2]] };
+    return { endpoint: 'unknown', params: [] };
+  }
   if (!pathname.startsWith(`${apiPrefix}/`)) return { endpoint: 'unknown', params: [] };
   let parts: string[];
   try {
@@ -43,10 +58,18 @@ export function route(method: string, pathname: string): Route {
   if (key === 'POST jobs' && n === 2 && b === 'request')
     return { endpoint: 'POST /jobs/request', params: [] };
   if (key === 'PUT jobs' && n === 2) return { endpoint: 'PUT /jobs/:id', params: [b!] };
+  if (key === 'POST jobs' && n === 3 && c === 'artifacts')
+    return { endpoint: 'POST /jobs/:id/artifacts', params: [b!] };
   if (key === 'PATCH jobs' && n === 3 && c === 'trace')
     return { endpoint: 'PATCH /jobs/:id/trace', params: [b!] };
   return { endpoint: 'unknown', params: [] };
 }
+
+/** Git endpoints: authenticated with a job token as user `gitlab-ci-token`, answered by git itself. */
+export const gitEndpoints: ReadonlySet<EndpointOrUnknown> = new Set([
+  'GET /:project.git/info/refs',
+  'POST /:project.git/git-upload-pack',
+]);
 
 /** Endpoints a runner calls with its own token, not the access token. */
 export const runnerSideEndpoints: ReadonlySet<EndpointOrUnknown> = new Set([
@@ -54,4 +77,5 @@ export const runnerSideEndpoints: ReadonlySet<EndpointOrUnknown> = new Set([
   'POST /jobs/request',
   'PUT /jobs/:id',
   'PATCH /jobs/:id/trace',
+  'POST /jobs/:id/artifacts',
 ]);

@@ -12,6 +12,7 @@ export function requestJob(
   body: Record<string, unknown>,
   serverUrl: string,
   answer: Answer,
+  headOf: (projectPath: string) => string,
 ): void {
   const runner = store.runnerByToken(body.token);
   if (!runner) {
@@ -34,6 +35,8 @@ export function requestJob(
     store.changed();
     return;
   }
+  // The job builds the commit the project's repository has now (served over git smart HTTP).
+  job.sha = headOf(project.path);
   job.status = 'running';
   job.runnerId = runner.id;
   job.token = randomToken('glcbt-');
@@ -65,7 +68,14 @@ export function updateJob(
     if (state && state !== 'running' && state !== 'success' && state !== 'failed') {
       throw new BadRequest('state does not have a valid value');
     }
-    if (job.status === 'running' && (state === 'success' || state === 'failed')) {
+    const exitCode = Number(stringParam(body, 'exit_code'));
+    if (state === 'failed' && Number.isInteger(exitCode)) job.exitCode = exitCode;
+    if (job.status === 'canceling' && (state === 'success' || state === 'failed')) {
+      // The runner has stopped a job the user cancelled: it is canceled now, whatever the runner says.
+      store.finish(job, 'canceled', null);
+    } else if (job.status === 'running' && (state === 'success' || state === 'failed')) {
+      // allow_failure: exit_codes (doc/ci/yaml: a failure with a listed code is a warning only).
+      job.allowedToFail = state === 'failed' && job.allowFailureExitCodes.includes(job.exitCode ?? -1);
       store.finish(
         job,
         state,
@@ -89,11 +99,78 @@ export async function appendTrace(
   if (job === 'missing') answer(404, { message: '404 Not found' });
   else if (job === 'forbidden') answer(403, { message: '403 Forbidden' });
   else {
-    job.trace += Buffer.concat(chunks).toString('utf8');
-    answer(202, undefined, {
+    // GitLab's trace chunks: a patch must start where the log ends (Content-Range `start-end`), else
+    // 416 with `Range: 0-<length>` tells the runner where to continue.
+    const length = Buffer.byteLength(job.trace);
+    const range = /^(\d+)-(\d+)$/.exec(String(request.headers['content-range'] ?? ''));
+    const headers = {
       'job-status': job.status,
-      range: `0-${Buffer.byteLength(job.trace)}`,
       'x-gitlab-trace-update-interval': '3',
-    });
+    };
+    if (range && Number(range[1]) !== length) {
+      answer(416, undefined, { ...headers, range: `0-${length}` });
+      return;
+    }
+    if (job.status === 'running' || job.status === 'canceling') {
+      job.trace += Buffer.concat(chunks).toString('utf8');
+      store.changed();
+    }
+    answer(202, undefined, { ...headers, range: `0-${Buffer.byteLength(job.trace)}` });
   }
+}
+
+/** `POST /jobs/:id/artifacts`: a multipart upload (`file`) with the job token; stored for tests and demo. */
+export async function uploadArtifacts(
+  store: SimulatorStore,
+  id: number,
+  request: IncomingMessage,
+  url: URL,
+  answer: Answer,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const job = jobForToken(store, id, request.headers['job-token']);
+  if (job === 'missing') answer(404, { message: '404 Not found' });
+  else if (job === 'forbidden') answer(403, { message: '403 Forbidden' });
+  else {
+    let form: FormData;
+    try {
+      form = await new Response(Buffer.concat(chunks), {
+        headers: { 'content-type': String(request.headers['content-type'] ?? '') },
+      }).formData();
+    } catch {
+      throw new BadRequest('file is missing');
+    }
+    const file = form.get('file');
+    if (!file || typeof file === 'string') throw new BadRequest('file is missing');
+    job.uploadedArtifacts.push({
+      fileName: file.name,
+      format: url.searchParams.get('artifact_format') ?? 'zip',
+      type: url.searchParams.get('artifact_type') ?? 'archive',
+      data: Buffer.from(await file.arrayBuffer()),
+    });
+    store.changed();
+    answer(201, {});
+  }
+}
+
+/**
+ * Whether an `Authorization: Basic` header carries a job token good for cloning a project: user
+ * `gitlab-ci-token`, password the token of a running job of that project (GitLab's CI job token).
+ */
+export function jobTokenMayClone(
+  store: SimulatorStore,
+  projectPath: string,
+  authorization: unknown,
+): boolean {
+  if (typeof authorization !== 'string' || !authorization.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+  const at = decoded.indexOf(':');
+  if (at < 0 || decoded.slice(0, at) !== 'gitlab-ci-token') return false;
+  const token = decoded.slice(at + 1);
+  for (const job of store.jobs.values()) {
+    if (job.token !== token || (job.status !== 'running' && job.status !== 'canceling')) continue;
+    return store.projects.get(job.projectId)?.path === projectPath;
+  }
+  return false;
 }

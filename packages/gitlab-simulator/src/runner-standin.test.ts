@@ -1,11 +1,12 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir, removeTempDirs, writeDevBin } from '@mr/test-support';
 import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, packageDir, removeTempDirs, writeDevBin } from '@mr/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitLabSimulator, startSimulator } from './simulator.js';
 import { writeRunnerStandin } from './standin-wrapper.js';
 
+const shellExecutor = join(packageDir('gitlab-simulator'), 'test', 'fixtures', 'shell-executor.sh');
 let sim: GitLabSimulator;
 let dir: string;
 let gitlabRunner: string;
@@ -22,10 +23,25 @@ afterAll(async () => {
 
 function writeConfig(entries: { name: string; token: string; id?: number }[]): string {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.toml`);
+  const q = JSON.stringify(shellExecutor);
   const runners = entries
     .map(
-      (e) =>
-        `[[runners]]\nname = "${e.name}"\nurl = "${sim.url}"\n${e.id ? `id = ${e.id}\n` : ''}token = "${e.token}"\nexecutor = "custom"\n`,
+      (e) => `[[runners]]
+name = "${e.name}"
+url = "${sim.url}"
+${e.id ? `id = ${e.id}\n` : ''}token = "${e.token}"
+executor = "custom"
+environment = ["FROM_RUNNER_ENV=yes"]
+[runners.custom]
+config_exec = ${q}
+config_args = ["config"]
+prepare_exec = ${q}
+prepare_args = ["prepare"]
+run_exec = ${q}
+run_args = ["run"]
+cleanup_exec = ${q}
+cleanup_args = ["cleanup"]
+`,
     )
     .join('\n');
   writeFileSync(file, `concurrent = 1\n\n${runners}`);
@@ -35,83 +51,183 @@ function writeConfig(entries: { name: string; token: string; id?: number }[]): s
 
 /** Runs the wrapper named `gitlab-runner`, as a launch script would. */
 function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      gitlabRunner,
-      args,
-      {
-        env: { PATH: process.env.PATH, HOME: dir, MR_STANDIN_JOB_MS: '10', MR_STANDIN_POLL_MS: '20', ...env },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      },
-    );
-  });
+  const record = join(dir, `calls-${Math.random().toString(36).slice(2)}.txt`);
+  return new Promise<{ exitCode: number | null; stdout: string; stderr: string; calls: string[] }>(
+    (resolve) => {
+      execFile(
+        gitlabRunner,
+        args,
+        {
+          env: {
+            PATH: process.env.PATH,
+            HOME: dir,
+            MR_STANDIN_POLL_MS: '20',
+            MR_STANDIN_UPDATE_MS: '100',
+            MR_STANDIN_RETRY_MS: '0',
+            EXECUTOR_RECORD: record,
+            EXECUTOR_BUILDS: join(dir, 'builds'),
+            EXECUTOR_CACHE: join(dir, 'cache'),
+            ...env,
+          },
+          timeout: 60_000,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          const calls = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : [];
+          resolve({ exitCode: code, stdout, stderr, calls });
+        },
+      );
+    },
+  );
 }
 
-describe('the gitlab-runner stand-in', () => {
-  it('takes up to --max-builds matching jobs with the named runner and reports them done', async () => {
-    const project = sim.addProject({ path: 'standin/max-builds' });
-    const jobs = sim.addJobs(Array.from({ length: 3 }, () => ({ projectId: project.id, tags: ['cpu'] })));
-    const cpu = sim.addRunner({ projectId: project.id, tags: ['cpu'] });
-    const other = sim.addRunner({ projectId: project.id, tags: ['gpu'] });
-    const config = writeConfig([
-      { name: 'gpu', token: other.token },
-      { name: 'cpu', token: cpu.token, id: cpu.id },
-    ]);
-    const record = join(dir, 'record.jsonl');
-    const result = await run(
-      ['run-single', '--config', config, '--runner', 'cpu', '--max-builds', '2', '--wait-timeout', '5'],
-      {
-        MR_STANDIN_RECORD: record,
-      },
-    );
+/** Whether a process still runs (a zombie waiting for a parent that does not reap it has ended). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function setup(path: string, spec: Parameters<GitLabSimulator['addJobs']>[0][number]) {
+  const project = sim.addProject({ path });
+  const [job] = sim.addJobs([{ ...spec, projectId: project.id, tags: ['t'] }]);
+  const runner = sim.addRunner({ projectId: project.id, tags: ['t'] });
+  return { job: job!, runner, config: writeConfig([{ name: 't', token: runner.token, id: runner.id }]) };
+}
+
+describe('the gitlab-runner stand-in runs jobs through [runners.custom]', { timeout: 120_000 }, () => {
+  it('calls config, prepare, run once per stage and cleanup, and the job clones the project over git', async () => {
+    const { job, config } = setup('standin/pass', {
+      script: ['cat README.md', 'echo "var=$MY_VAR env=$FROM_RUNNER_ENV"'],
+      variables: { MY_VAR: 'it works' },
+    });
+    const result = await run(['run-single', '-c', config, '-r', 't', '--max-builds', '1']);
     expect(result.exitCode).toBe(0);
-    const statuses = jobs.map((j) => sim.job(j.id)!.status);
-    expect(statuses).toEqual(['success', 'success', 'pending']);
-    expect(sim.job(jobs[0]!.id)!.runnerId).toBe(cpu.id);
-    expect(sim.jobTrace(jobs[0]!.id)).toContain('Running with gitlab-runner');
-    expect(result.stderr).toContain(`received  job=${jobs[0]!.id}`);
-    expect(result.stderr).not.toContain(cpu.token);
-    const line = JSON.parse(readFileSync(record, 'utf8').trim());
-    expect(line).toMatchObject({ jobs: [jobs[0]!.id, jobs[1]!.id], exitCode: 0 });
-    expect(line.argv).toContain('--max-builds');
-    // Like gitlab-runner, it keeps a machine id beside the config and sends it with each request.
-    const systemId = readFileSync(join(dir, '.runner_system_id'), 'utf8').trim();
-    expect(systemId).toMatch(/^s_[0-9a-f]{12}$/);
-    expect(sim.runner(cpu.id)!.systemId).toBe(systemId);
+    expect(sim.job(job.id)).toMatchObject({ status: 'success' });
+    // Stages with nothing to do (no cache, no artifacts, no after_script) are not called.
+    expect(result.calls).toEqual([
+      'config',
+      `prepare mode=600 job=${job.id}`,
+      'run prepare_script',
+      'run get_sources',
+      'run build_script',
+      'cleanup',
+    ]);
+    const trace = sim.jobTrace(job.id);
+    expect(trace).toContain('A project of the GitLab simulator');
+    expect(trace).toContain('var=it works env=yes');
+    expect(trace).toContain('$ cat README.md');
+    expect(trace).toContain('Job succeeded');
   });
 
-  it('exits 0 when nothing came for --wait-timeout seconds', async () => {
+  it('reports a failed script with its exit code, runs after_script with CI_JOB_STATUS, and honours allow_failure exit codes', async () => {
+    const { job, config } = setup('standin/fail', {
+      script: ['echo before', 'exit 3', 'echo never'],
+      afterScript: ['echo "after: $CI_JOB_STATUS"'],
+      allowFailureExitCodes: [3],
+    });
+    const result = await run(['run-single', '-c', config, '-r', 't', '--max-builds', '1']);
+    expect(result.exitCode).toBe(0);
+    expect(sim.job(job.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'script_failure',
+      exitCode: 3,
+      allowedToFail: true,
+    });
+    expect(result.calls.filter((c) => c.startsWith('run'))).toEqual([
+      'run prepare_script',
+      'run get_sources',
+      'run build_script',
+      'run after_script',
+    ]);
+    const trace = sim.jobTrace(job.id);
+    expect(trace).toContain('after: failed');
+    expect(trace).not.toContain('never');
+  });
+
+  it('retries a failed preparation three times with cleanup after each try, then reports a system failure', async () => {
+    const { job, config } = setup('standin/prepare', {});
+    const result = await run(['run-single', '-c', config, '-r', 't', '--max-builds', '1'], {
+      EXECUTOR_FAIL_PREPARE: '1',
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.calls.map((c) => c.split(' ')[0])).toEqual(
+      Array.from({ length: 3 }, () => ['config', 'prepare', 'cleanup']).flat(),
+    );
+    expect(sim.job(job.id)).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+  });
+
+  it('stops the running stage with SIGTERM when the job is cancelled, runs after_script, and leaves no process', async () => {
+    const pidFile = join(dir, 'sleeper.pid');
+    const { job, config } = setup('standin/cancel', {
+      script: [`sleep 300 & echo $! > ${pidFile}; echo started; wait`],
+      afterScript: ['echo "after: $CI_JOB_STATUS"'],
+    });
+    const running = run(['run-single', '-c', config, '-r', 't', '--max-builds', '1']);
+    await sim.waitFor(() => sim.jobTrace(job.id).includes('started'), {
+      timeoutMs: 60_000,
+      description: 'the script to start',
+    });
+    sim.cancelJob(job.id);
+    expect(sim.job(job.id)!.status).toBe('canceling');
+    const result = await running;
+    expect(result.exitCode).toBe(0);
+    expect(sim.job(job.id)!.status).toBe('canceled');
+    expect(sim.jobTrace(job.id)).toContain('after: canceled');
+    const sleeper = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(sleeper)).toBe(false);
+  });
+
+  it('saves a cache that the next job restores, and uploads artifacts the simulator stores', async () => {
+    const project = sim.addProject({ path: 'standin/cache' });
+    const cache = [{ key: 'deps', paths: ['deps/'] }];
+    const [first, second] = sim.addJobs([
+      {
+        projectId: project.id,
+        tags: ['t'],
+        cache,
+        script: ['mkdir -p deps out', 'echo cached-by-first > deps/file', 'echo report > out/report.txt'],
+        artifacts: [{ paths: ['out/'] }],
+      },
+      { projectId: project.id, tags: ['t'], cache, script: ['cat deps/file'] },
+    ]);
+    const runner = sim.addRunner({ projectId: project.id, tags: ['t'] });
+    const config = writeConfig([{ name: 't', token: runner.token }]);
+    const result = await run(['run-single', '-c', config, '-r', 't', '--max-builds', '2']);
+    expect(result.exitCode).toBe(0);
+    expect(sim.job(first!.id)!.status).toBe('success');
+    expect(sim.job(second!.id)!.status).toBe('success');
+    expect(sim.jobTrace(second!.id)).toContain('cached-by-first');
+    const [artifact] = sim.jobArtifacts(first!.id);
+    expect(artifact).toMatchObject({ format: 'gzip', type: 'archive' });
+    expect(artifact!.data.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the gitlab-runner stand-in as run-single', { timeout: 60_000 }, () => {
+  it('exits 0 once no job came for more than --wait-timeout whole seconds', async () => {
     const runner = sim.addRunner({ tags: ['idle'] });
     const config = writeConfig([{ name: 'idle', token: runner.token }]);
-    const result = await run([
-      'run-single',
-      `--config=${config}`,
-      '--runner-name',
-      'idle',
-      '--max-builds',
-      '1',
-      '--wait-timeout',
-      '1',
-    ]);
+    const result = await run(['run-single', `--config=${config}`, '--runner', 'idle', '--wait-timeout', '1']);
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('No job received within 1 s');
+    expect(result.stderr).toContain('has not received a job in 1 seconds');
     expect(sim.runner(runner.id)!.contactedAt).not.toBeNull();
   });
 
-  it('reports a failed job when MR_STANDIN_JOB_RESULT=failed', async () => {
-    const project = sim.addProject({ path: 'standin/failed' });
-    const [job] = sim.addJobs([{ projectId: project.id, tags: ['f'] }]);
-    const runner = sim.addRunner({ projectId: project.id, tags: ['f'] });
-    const config = writeConfig([{ name: 'f', token: runner.token }]);
-    const result = await run(['run-single', '-c', config, '--runner', 'f', '--max-builds', '1'], {
-      MR_STANDIN_JOB_RESULT: 'failed',
-    });
+  it('idles after a refused token (test-shortened) and exits 0, as the real one does', async () => {
+    const config = writeConfig([{ name: 'revoked', token: 'glrt-revokedtoken123' }]);
+    const result = await run(
+      ['run-single', '--config', config, '--runner', 'revoked', '--wait-timeout', '1'],
+      {
+        MR_STANDIN_UNHEALTHY_MS: '1500',
+      },
+    );
     expect(result.exitCode).toBe(0);
-    expect(sim.job(job!.id)).toMatchObject({ status: 'failed', failureReason: 'script_failure' });
+    expect(result.stderr).toContain('Runner is not healthy!');
+    expect(result.stderr).not.toContain('glrt-revokedtoken123');
   });
 
   it.each([
@@ -123,12 +239,17 @@ describe('the gitlab-runner stand-in', () => {
     [
       'a missing config file',
       () => ['run-single', '--config', '/nonexistent/config.toml', '--runner', 'x'],
-      /cannot read the config file/,
+      /Error loading config/,
     ],
     [
       'an unknown flag',
       (c: string) => ['run-single', '--config', c, '--runner', 'x', '--bogus', '1'],
       /flag provided but not defined: --bogus/,
+    ],
+    [
+      '--runner-name, which run-single does not have',
+      (c: string) => ['run-single', '--config', c, '--runner-name', 'x'],
+      /flag provided but not defined: --runner-name/,
     ],
     ['another command', () => ['register'], /implements only run-single/],
   ])('fails with exit 1 on %s', async (_name, args, message) => {
@@ -138,22 +259,6 @@ describe('the gitlab-runner stand-in', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('fails with exit 1 when GitLab refuses the runner token', async () => {
-    const config = writeConfig([{ name: 'revoked', token: 'glrt-revokedtoken123' }]);
-    const result = await run([
-      'run-single',
-      '--config',
-      config,
-      '--runner',
-      'revoked',
-      '--wait-timeout',
-      '5',
-    ]);
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('forbidden');
-    expect(result.stderr).not.toContain('glrt-revokedtoken123');
-  });
-
   it('can be installed as gitlab-runner by writeRunnerStandin', async () => {
     const wrapper = writeRunnerStandin(join(dir, 'bin'));
     expect(wrapper).toBe(join(dir, 'bin', 'gitlab-runner'));
@@ -161,11 +266,5 @@ describe('the gitlab-runner stand-in', () => {
       execFile(wrapper, ['--version'], (_e, stdout) => resolve(stdout)),
     );
     expect(result).toMatch(/^Version: +\S+standin/);
-  });
-
-  it('prints a version like gitlab-runner', async () => {
-    const result = await run(['--version']);
-    expect(result.stdout).toMatch(/^Version: +\S+/);
-    expect(gitlabRunner.endsWith('/gitlab-runner')).toBe(true);
   });
 });

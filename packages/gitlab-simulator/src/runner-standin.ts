@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as wait } from 'node:timers/promises';
-import { parse } from 'smol-toml';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runnerHelper } from './runner-helpers.js';
+import { type RunnerEntry, readRunnerEntry, StandinError } from './runner-standin-config.js';
+import { runStandinJob } from './runner-standin-job.js';
+import type { JobPayload } from './stage-scripts.js';
 
 /** What the stand-in reads and writes; tests may pass their own. */
 export interface StandinIo {
@@ -18,43 +21,35 @@ interface RunSingleOptions {
   waitTimeout: number;
 }
 
-interface RunnerEntry {
-  name: string;
-  url: string;
-  token: string;
-  id?: number;
-}
-
-class StandinError extends Error {}
-
-const version = '17.11.0~standin';
+const version = '19.4.0~standin';
 
 const usage = `Usage: gitlab-runner run-single --config FILE --runner NAME [--max-builds N] [--wait-timeout S]
 
-A stand-in for gitlab-runner's run-single command (for tests and demos): it asks GitLab for jobs with the
-token of the named [[runners]] entry, "runs" each job for MR_STANDIN_JOB_MS milliseconds (default 100) and
-reports it as MR_STANDIN_JOB_RESULT (success or failed, default success).
+A stand-in for gitlab-runner's run-single command (for tests and demos). It takes jobs from GitLab with the
+token of the [[runners]] entry NAME and runs each one through that entry's [runners.custom] commands, as
+gitlab-runner does; it also has the helper commands the job's stages call (cache-archiver,
+cache-extractor, artifacts-uploader).
 
 Options:
   -c, --config FILE        the gitlab-runner config.toml
-  --runner, --runner-name, --name NAME
-                           the [[runners]] entry to use
+  -r, --runner NAME        the [[runners]] entry to use
   --max-builds N           stop after N jobs (0: no limit; default 0)
-  --wait-timeout S         stop when no job came for S seconds (0: wait forever; default 0)
+  --wait-timeout S         stop once no job came for more than S whole seconds (0: never; default 0)
 
-Environment: MR_STANDIN_JOB_MS, MR_STANDIN_JOB_RESULT, MR_STANDIN_POLL_MS (pause after an empty answer,
-default 200), MR_STANDIN_RECORD (a file to append one JSON line per run to: argv, runner, jobs, exit code).
+Test-only environment: MR_STANDIN_POLL_MS (pause after an empty answer; real: 3000),
+MR_STANDIN_UNHEALTHY_MS (idle time after a refused token; real: 300000), MR_STANDIN_UPDATE_MS (log update
+interval; real: 3000), MR_STANDIN_RETRY_MS (pause between preparation tries; real: 3000),
+MR_STANDIN_RECORD (a file to append one JSON line per run to: argv, runner, jobs, exit code).
 `;
 
-function parseArgs(args: readonly string[]): RunSingleOptions {
+// commands/single.go (gitlab-runner v19.4.0): -c/--config, -r/--runner, --max-builds, --wait-timeout.
+function parseArgs(args: readonly string[], env: StandinIo['env']): RunSingleOptions {
   const values: Record<string, string> = {};
   const names: Record<string, keyof RunSingleOptions> = {
     '-c': 'config',
     '--config': 'config',
+    '-r': 'runner',
     '--runner': 'runner',
-    '--runner-name': 'runner',
-    '--name': 'runner',
-    '-n': 'runner',
     '--max-builds': 'maxBuilds',
     '--wait-timeout': 'waitTimeout',
   };
@@ -76,40 +71,13 @@ function parseArgs(args: readonly string[]): RunSingleOptions {
       );
     return Number(text);
   };
-  if (!values.runner) throw new StandinError('missing --runner NAME');
+  // Without --runner the real command reads URL and token from flags; the stand-in needs the entry.
+  if (!values.runner) throw new StandinError('Missing URL (the stand-in needs --runner NAME)');
   return {
-    config: values.config ?? join(process.env.HOME ?? '.', '.gitlab-runner', 'config.toml'),
+    config: values.config ?? env.CONFIG_FILE ?? join(env.HOME ?? '.', '.gitlab-runner', 'config.toml'),
     runner: values.runner,
     maxBuilds: number('maxBuilds'),
     waitTimeout: number('waitTimeout'),
-  };
-}
-
-function readRunner(options: RunSingleOptions): RunnerEntry {
-  let text: string;
-  try {
-    text = readFileSync(options.config, 'utf8');
-  } catch (error) {
-    throw new StandinError(`cannot read the config file ${options.config}: ${(error as Error).message}`);
-  }
-  let config: { runners?: unknown };
-  try {
-    config = parse(text) as { runners?: unknown };
-  } catch (error) {
-    throw new StandinError(`${options.config}: not valid TOML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const runners = Array.isArray(config.runners) ? (config.runners as Record<string, unknown>[]) : [];
-  const entry = runners.find((r) => r.name === options.runner);
-  if (!entry)
-    throw new StandinError(`could not find a runner with the name '${options.runner}' in ${options.config}`);
-  if (typeof entry.url !== 'string' || typeof entry.token !== 'string' || entry.token === '') {
-    throw new StandinError(`runner '${options.runner}' in ${options.config} has no url or token`);
-  }
-  return {
-    name: options.runner,
-    url: entry.url.replace(/\/+$/, ''),
-    token: entry.token,
-    ...(typeof entry.id === 'number' ? { id: entry.id } : {}),
   };
 }
 
@@ -127,34 +95,16 @@ function systemId(configFile: string): string {
   return id;
 }
 
-function nonNegative(text: string | undefined, fallback: number): number {
+function milliseconds(text: string | undefined, fallback: number): number {
   return text && /^\d+$/.test(text) ? Number(text) : fallback;
 }
 
-async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: number[]): Promise<void> {
-  const runner = readRunner(options);
-  const id = systemId(options.config);
-  const jobMs = nonNegative(io.env.MR_STANDIN_JOB_MS, 100);
-  const pollMs = nonNegative(io.env.MR_STANDIN_POLL_MS, 200);
-  const result = io.env.MR_STANDIN_JOB_RESULT === 'failed' ? 'failed' : 'success';
-  const log = (line: string) => io.stderr.write(`${line}\n`);
-  const label = `runner=${runner.id ?? runner.name}`;
-  log(`Runtime platform  arch=${process.arch} os=${process.platform} pid=${process.pid} version=${version}`);
-  log(`Starting runner for ${runner.url} with name ${runner.name}  ${label} system_id=${id}`);
-
-  const post = async (path: string, method: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${runner.url}/api/v4${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'user-agent': `gitlab-runner ${version}`, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-
-  let lastJobAt = Date.now();
-  while (options.maxBuilds === 0 || jobsDone.length < options.maxBuilds) {
-    let response: Response;
-    try {
-      response = await post('/jobs/request', 'POST', {
+async function requestJob(runner: RunnerEntry, id: string): Promise<Response> {
+  try {
+    return await fetch(`${runner.url}/api/v4/jobs/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': `gitlab-runner ${version}` },
+      body: JSON.stringify({
         token: runner.token,
         system_id: id,
         info: {
@@ -163,81 +113,88 @@ async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: num
           revision: 'standin',
           platform: process.platform,
           architecture: process.arch,
-          executor: 'custom',
+          executor: runner.executor,
           features: {
             variables: true,
             image: true,
-            services: false,
-            artifacts: false,
-            cache: false,
-            session: false,
-            trace_checksum: false,
+            artifacts: true,
+            cache: true,
+            cancelable: true,
+            trace_sections: true,
           },
         },
-      });
-    } catch (error) {
-      log(`WARNING: Checking for jobs... failed  ${label} error=${(error as Error).message}`);
-      response = new Response(null, { status: 599 });
-    }
-    if (response.status === 201) {
-      const job = (await response.json()) as {
-        id: number;
-        token: string;
-        job_info?: { project_id?: number };
-      };
-      log(`Checking for jobs... received  job=${job.id} ${label}`);
-      await runJob(job, result, jobMs, post, log, label);
-      jobsDone.push(job.id);
-      lastJobAt = Date.now();
-      continue;
-    }
-    await response.body?.cancel();
-    if (response.status === 403) {
-      throw new StandinError(
-        `Checking for jobs... forbidden  ${label} (the runner token is invalid or expired)`,
-      );
-    }
-    if (response.status !== 204)
-      log(`WARNING: Checking for jobs... failed  ${label} status=${response.status}`);
-    if (options.waitTimeout > 0 && Date.now() - lastJobAt >= options.waitTimeout * 1000) {
-      log(`No job received within ${options.waitTimeout} s; exiting  ${label}`);
-      return;
-    }
-    await wait(pollMs);
+      }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch {
+    return new Response(null, { status: 599 });
   }
-  log(`Reached the maximum of ${options.maxBuilds} builds; exiting  ${label}`);
 }
 
-async function runJob(
-  job: { id: number; token: string },
-  result: 'success' | 'failed',
-  jobMs: number,
-  post: (path: string, method: string, body: unknown, headers?: Record<string, string>) => Promise<Response>,
-  log: (line: string) => void,
-  label: string,
-): Promise<void> {
-  const started = Date.now();
-  const trace = `Running with gitlab-runner ${version}\n$ (stand-in: no script is executed)\n`;
-  const patched = await post(`/jobs/${job.id}/trace`, 'PATCH', trace, {
-    'job-token': job.token,
-    'content-type': 'text/plain',
-    'content-range': `0-${Buffer.byteLength(trace) - 1}`,
-  });
-  await patched.body?.cancel();
-  await wait(jobMs);
-  const finished = await post(`/jobs/${job.id}`, 'PUT', {
-    token: job.token,
-    state: result,
-    ...(result === 'failed' ? { failure_reason: 'script_failure', exit_code: 1 } : { exit_code: 0 }),
-  });
-  await finished.body?.cancel();
-  const seconds = ((Date.now() - started) / 1000).toFixed(3);
-  log(`Job ${result === 'success' ? 'succeeded' : 'failed'}  duration_s=${seconds} job=${job.id} ${label}`);
+async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: number[]): Promise<void> {
+  const runner = readRunnerEntry(options.config, options.runner);
+  const id = systemId(options.config);
+  // common/consts.go: CheckInterval 3 s after an empty answer, NotHealthyCheckInterval 300 s after 403.
+  const pollMs = milliseconds(io.env.MR_STANDIN_POLL_MS, 3000);
+  const unhealthyMs = milliseconds(io.env.MR_STANDIN_UNHEALTHY_MS, 300_000);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const label = `runner=${runner.token.slice(0, 8)}`;
+  log(`Runtime platform  arch=${process.arch} os=${process.platform} pid=${process.pid} version=${version}`);
+  log(`Starting runner for ${runner.url} with token ${runner.token.slice(0, 8)} ...  system_id=${id}`);
+  const runForever = options.maxBuilds === 0;
+  let maxBuilds = options.maxBuilds;
+  let lastBuild = Date.now();
+  for (;;) {
+    // processBuild
+    const response = await requestJob(runner, id);
+    if (response.status === 201) {
+      const job = (await response.json()) as JobPayload;
+      log(`Checking for jobs... received  job=${job.id} ${label}`);
+      const outcome = await runStandinJob(
+        runner,
+        job,
+        {
+          updateIntervalMs: milliseconds(io.env.MR_STANDIN_UPDATE_MS, 3000),
+          prepareRetryIntervalMs: milliseconds(io.env.MR_STANDIN_RETRY_MS, 3000),
+          runnerCommand: io.env.MR_STANDIN_COMMAND ?? io.env.GITLAB_META_RUNNER_THIS ?? 'gitlab-runner',
+          version,
+          env: io.env,
+        },
+        log,
+      );
+      log(`Job ${outcome === 'success' ? 'succeeded' : 'failed'}  job=${job.id} outcome=${outcome} ${label}`);
+      jobsDone.push(job.id);
+      // postBuild
+      if (maxBuilds > 0) maxBuilds--;
+      lastBuild = Date.now();
+    } else {
+      await response.body?.cancel();
+      // network/gitlab.go RequestJob: 403 and other client errors make the runner "not healthy".
+      if (response.status === 403 || (response.status >= 400 && response.status < 500)) {
+        log(`ERROR: Checking for jobs... forbidden  ${label} status=${response.status}`);
+        log('Runner is not healthy!');
+        await sleep(unhealthyMs);
+      } else {
+        if (response.status !== 204)
+          log(`WARNING: Checking for jobs... failed  ${label} status=${response.status}`);
+        await sleep(pollMs);
+      }
+    }
+    // checkFinishedConditions
+    if (maxBuilds < 1 && !runForever) {
+      log('This runner has processed its build limit, so now exiting');
+      return;
+    }
+    if (options.waitTimeout > 0 && Math.trunc((Date.now() - lastBuild) / 1000) > options.waitTimeout) {
+      log(`This runner has not received a job in ${options.waitTimeout} seconds, so now exiting`);
+      return;
+    }
+  }
 }
 
 /**
- * The stand-in `gitlab-runner` command. Only `run-single` (plus `--version`, `--help`) is implemented.
- * Returns the exit code.
+ * The stand-in `gitlab-runner` command: `run-single`, the helper commands the job's stages call, plus
+ * `--version` and `--help`. Returns the exit code.
  */
 export async function runnerStandinMain(
   argv: readonly string[],
@@ -252,12 +209,14 @@ export async function runnerStandinMain(
     io.stdout.write(usage);
     return 0;
   }
+  const helper = await runnerHelper(command, rest, (line) => io.stderr.write(`${line}\n`));
+  if (helper !== undefined) return helper;
   const jobs: number[] = [];
   let exitCode = 0;
   try {
     if (command !== 'run-single')
       throw new StandinError(`the stand-in implements only run-single, not "${command}"`);
-    await runSingle(parseArgs(rest), io, jobs);
+    await runSingle(parseArgs(rest, io.env), io, jobs);
   } catch (error) {
     io.stderr.write(`ERROR: ${(error as Error).message}\n`);
     exitCode = 1;

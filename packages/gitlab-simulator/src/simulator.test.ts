@@ -150,7 +150,7 @@ describe('the REST API', () => {
   });
 });
 
-describe('the runner side of the job queue', () => {
+describe('the runner side of the job queue', { timeout: 60_000 }, () => {
   async function requestJob(token: string) {
     const response = await fetch(`${sim.url}/api/v4/jobs/request`, {
       method: 'POST',

@@ -11,11 +11,20 @@ import {
 } from './faults.js';
 import { type Answer, BadRequest, sendJson } from './http.js';
 import { paginationWithDefaults } from './job-list.js';
-import { type JobStatus, randomToken, type SimJob, type SimProject, type SimRunner } from './model.js';
+import {
+  type JobStatus,
+  randomToken,
+  type SimJob,
+  type SimProject,
+  type SimRunner,
+  type StoredArtifact,
+} from './model.js';
 import type { JobSpec, RunnerSpec, SimulatorOptions, WaitForOptions } from './options.js';
 import { dispatch, type HandlerContext } from './dispatch.js';
 import { RequestLog, type RequestRecord } from './request-log.js';
-import { route, runnerSideEndpoints } from './routes.js';
+import { ProjectRepos } from './project-repos.js';
+import { gitEndpoints, route, runnerSideEndpoints } from './routes.js';
+import { jobTokenMayClone } from './runner-jobs.js';
 import { SimulatorStore } from './state.js';
 import { waitForEvents } from './wait-for.js';
 
@@ -48,6 +57,7 @@ export class GitLabSimulator extends EventEmitter {
     this.#store = new SimulatorStore(options.runnerTokenExpiresIn ?? null, () => this.emit('change'));
     this.#context = {
       store: this.#store,
+      repos: new ProjectRepos(options.gitRoot),
       webBase: (options.externalUrl ?? url).replace(/\/+$/, ''),
       pagination: paginationWithDefaults(options.pagination),
     };
@@ -92,9 +102,24 @@ export class GitLabSimulator extends EventEmitter {
     return job ? structuredClone(job) : undefined;
   }
 
-  /** Cancels a pending or running job, as a user pressing "Cancel" would. */
+  /**
+   * Cancels a job, as a user pressing "Cancel" would: a pending job is canceled at once, a running one is
+   * `canceling` until its runner has stopped it and reported back, then `canceled`.
+   */
   cancelJob(id: number): void {
-    this.#store.finish(this.#store.mustJob(id), 'canceled', null);
+    this.#store.cancel(this.#store.mustJob(id));
+  }
+
+  /** Sets the files of a project's git repository (a new commit on `main`); returns the commit id. */
+  setRepositoryFiles(projectId: number, files: Record<string, string>): string {
+    const project = this.#store.projects.get(projectId);
+    if (!project) throw new Error(`no project ${projectId} in the simulator`);
+    return this.#context.repos.setFiles(project.path, files);
+  }
+
+  /** The archives a runner uploaded for a job (`POST /jobs/:id/artifacts`). */
+  jobArtifacts(id: number): StoredArtifact[] {
+    return this.#store.mustJob(id).uploadedArtifacts.map((a) => ({ ...a, data: Buffer.from(a.data) }));
   }
 
   /** Fails a pending job the way GitLab drops jobs nobody took (`stuck_or_timeout_failure`). */
@@ -213,6 +238,7 @@ export class GitLabSimulator extends EventEmitter {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
+    this.#context.repos.close();
   }
 
   /** @internal Handles one HTTP request. */
@@ -248,6 +274,24 @@ export class GitLabSimulator extends EventEmitter {
       if (answerFault(fault, answer)) return;
     }
 
+    if (gitEndpoints.has(endpoint)) {
+      const [projectPath, rest] = params as [string, string];
+      if (!this.#store.project(projectPath)) answer(404, { message: '404 Project Not Found' });
+      else if (!jobTokenMayClone(this.#store, projectPath, request.headers.authorization)) {
+        answer(401, { message: 'HTTP Basic: Access denied' }, { 'www-authenticate': 'Basic realm="GitLab"' });
+      } else {
+        record.status = await this.#context.repos.serve(
+          projectPath,
+          rest,
+          request,
+          response,
+          url.search.slice(1),
+        );
+        record.answeredAt = Date.now();
+        this.emit('response', record);
+      }
+      return;
+    }
     try {
       if (!runnerSideEndpoints.has(endpoint) && !this.#authorized(request))
         answer(401, { message: '401 Unauthorized' });

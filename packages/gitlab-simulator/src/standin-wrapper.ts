@@ -28,7 +28,11 @@ export function writeRunnerStandin(dir: string, fileName = 'gitlab-runner'): str
   mkdirSync(dir, { recursive: true });
   const path = join(dir, fileName);
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  writeFileSync(path, `#!/bin/sh\nexec ${runnerStandinCommand().map(quote).join(' ')} "$@"\n`);
+  // The job's predefined stages call the runner's helpers (cache-archiver, ...) through this same file.
+  writeFileSync(
+    path,
+    `#!/bin/sh\nMR_STANDIN_COMMAND=${quote(path)}\nexport MR_STANDIN_COMMAND\nexec ${runnerStandinCommand().map(quote).join(' ')} "$@"\n`,
+  );
   chmodSync(path, 0o755);
   return path;
 }

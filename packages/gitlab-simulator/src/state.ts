@@ -79,7 +79,14 @@ export class SimulatorStore {
         status: 'pending',
         image: spec.image ?? null,
         script: [...(spec.script ?? ['echo "hello from the simulator"'])],
+        afterScript: [...(spec.afterScript ?? [])],
         variables: { ...spec.variables },
+        cache: (spec.cache ?? []).map((c) => ({ ...c, paths: [...c.paths] })),
+        artifacts: (spec.artifacts ?? []).map((a) => ({ ...a, paths: [...a.paths] })),
+        allowFailureExitCodes: [...(spec.allowFailureExitCodes ?? [])],
+        exitCode: null,
+        allowedToFail: false,
+        uploadedArtifacts: [],
         ref: spec.ref ?? 'main',
         sha,
         createdAt: spec.createdAt ?? new Date(),
@@ -103,13 +110,24 @@ export class SimulatorStore {
     return job;
   }
 
-  /** Ends a pending or running job; a finished one stays as it is. */
+  /** Ends a pending, running or canceling job; a finished one stays as it is. */
   finish(job: SimJob, status: JobStatus, failureReason: string | null): void {
-    if (job.status !== 'pending' && job.status !== 'running') return;
+    if (job.status !== 'pending' && job.status !== 'running' && job.status !== 'canceling') return;
     job.status = status;
     job.finishedAt = new Date();
     job.failureReason = failureReason;
     this.changed();
+  }
+
+  /**
+   * Cancels a job as a user would: a pending one ends at once; a running one becomes `canceling` until
+   * its runner reports the end (GitLab's Ci::Build cancel, seen by the runner as `Job-Status: canceling`).
+   */
+  cancel(job: SimJob): void {
+    if (job.status === 'running') {
+      job.status = 'canceling';
+      this.changed();
+    } else this.finish(job, 'canceled', null);
   }
 
   /** A project's jobs with one of the statuses (all when none), newest first; cached until something changes. */

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GitLabSimulator, writeRunnerStandin } from '@mr/gitlab-simulator';
+import { type GitLabSimulator, type JobSpec, type SimJob, writeRunnerStandin } from '@mr/gitlab-simulator';
 import { tomlString } from '@mr/runner-config';
 
 /** The demo's runner instances and the tag sets of the jobs it queues (one set no instance can take). */
@@ -75,7 +75,7 @@ status_command = [${tomlString(join(bin, 'squeue'))}]
 [runner]
 builds_dir = ${tomlString(join(dir, 'builds', '$NAME'))}
 cache_dir = ${tomlString(join(dir, 'cache'))}
-executor = "custom"
+executor = "shell"
 `;
 }
 
@@ -108,10 +108,52 @@ export function writeDemoDir(dir: string, sim: GitLabSimulator): DemoDir {
   return d;
 }
 
+/** The kinds of job the demo runs, in turn: real scripts with the outcomes a user meets. */
+const demoJobs: readonly JobSpec[] = [
+  { name: 'pass', script: ['cat README.md', 'echo "the build works"'] },
+  { name: 'fail', script: ['echo "running the tests"', 'exit 3'] },
+  { name: 'allowed-to-fail', script: ['echo "a flaky check"', 'exit 4'], allowFailureExitCodes: [4] },
+  {
+    name: 'cache-and-artifact',
+    script: [
+      'mkdir -p deps out',
+      'if [ -f deps/downloaded ]; then echo "dependencies restored from the cache"; else echo fetched > deps/downloaded; fi',
+      'date > out/report.txt',
+    ],
+    cache: [{ key: 'deps', paths: ['deps/'] }],
+    artifacts: [{ paths: ['out/'] }],
+  },
+  {
+    name: 'after-script',
+    script: ['echo "main script"', 'false'],
+    afterScript: ['echo "after_script sees CI_JOB_STATUS=$CI_JOB_STATUS"'],
+  },
+];
+
+/** A job's state as the summary shows it. */
+export function stateText(job: SimJob): string {
+  if (job.status === 'failed' && job.allowedToFail)
+    return `failed with exit code ${job.exitCode} (allowed to fail)`;
+  if (job.status === 'failed' && job.exitCode !== null) return `failed with exit code ${job.exitCode}`;
+  if (job.status === 'failed') return `failed (${job.failureReason ?? 'unknown'})`;
+  return job.status;
+}
+
+const ansiColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** The last lines of a job log, without colours. */
+export function logTail(trace: string, lines: number): string[] {
+  return trace.replace(ansiColour, '').trimEnd().split('\n').slice(-lines);
+}
+
 /** Queues `count` jobs the demo's instances can take and one no instance can; returns the ids of the first. */
 export function queueDemoJobs(sim: GitLabSimulator, count: number): Set<number> {
   const queued = sim.addJobs(
-    Array.from({ length: count }, (_, i) => ({ name: `test-${i + 1}`, tags: tagSets[i % tagSets.length]! })),
+    Array.from({ length: count }, (_, i) => ({
+      ...demoJobs[i % demoJobs.length]!,
+      name: `${demoJobs[i % demoJobs.length]!.name}-${i + 1}`,
+      tags: tagSets[i % tagSets.length]!,
+    })),
   );
   sim.addJobs([{ name: 'build-arm64', tags: unmatchableTags }]);
   return new Set(queued.map((j) => j.id));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
@@ -8,7 +8,14 @@ import { configure, formatConfigureSummary } from '@mr/registration';
 import { createLogger } from '@mr/logger';
 import { generatedConfigPath, loadConfig, statePath, tokensFilePath } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
-import { demoProject, queueDemoJobs, unmatchableTags, writeDemoDir } from '../demo/demo-files.js';
+import {
+  demoProject,
+  logTail,
+  queueDemoJobs,
+  stateText,
+  unmatchableTags,
+  writeDemoDir,
+} from '../demo/demo-files.js';
 import { stopJobs } from '../demo/local-batch.js';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from '../io.js';
@@ -67,7 +74,6 @@ export async function demoHandler(
     const env: Record<string, string | undefined> = {
       ...context.env,
       DEMO_GITLAB_TOKEN: sim.token,
-      MR_STANDIN_JOB_MS: context.env.MR_STANDIN_JOB_MS ?? '700',
     };
     const logger = createLogger({
       level: context.logLevel,
@@ -156,12 +162,21 @@ export async function demoHandler(
     out.write(
       `${unmatched} job left pending: no runner instance has the tags ${unmatchableTags.join(', ')}.\n`,
     );
+    const logDir = join(dir, 'logs');
+    if (keep) mkdirSync(logDir, { recursive: true });
+    out.write('\n== jobs (state, then the end of the log)\n');
+    for (const job of sim.jobs().filter((j) => matchableIds.has(j.id))) {
+      out.write(`${job.name} (job ${job.id}): ${stateText(job)}\n`);
+      for (const line of logTail(job.trace, 3)) out.write(`    ${line}\n`);
+      if (keep) writeFileSync(join(logDir, `job-${job.id}.log`), job.trace);
+    }
     const files = [
       ['config', configFile],
       ['runner tokens (0600)', tokensFilePath(dataDir, config.name)],
       ['generated gitlab-runner config (0600)', generatedConfigPath(dataDir, config.name)],
       ['launch state', statePath(dataDir, config.name)],
       ['batch job scripts and output', spool],
+      ['job logs', logDir],
     ];
     if (keep) {
       out.write(`\nFiles, kept in ${dir}:\n`);
