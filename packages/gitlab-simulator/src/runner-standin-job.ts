@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutorJobSession } from './custom-executor-job.js';
 import type { CustomExecutorCommands } from './executor-call.js';
@@ -16,6 +17,17 @@ export interface JobRunSettings {
   runnerCommand: string;
   version: string;
   env: Record<string, string | undefined>;
+  /** Benchmarks: time each stage script, to tell the executor's own time from the scripts'. */
+  timeScripts?: boolean;
+}
+
+/** How a job went, with the time spent in executor calls and, when timed, in the stage scripts. */
+export interface StandinJobReport {
+  outcome: ExecutorJobResult['outcome'];
+  /** Sum of all executor calls' durations, ms. */
+  callsMs: number;
+  /** Sum of the stage scripts' own run times, ms (0 unless timed). */
+  scriptsMs: number;
 }
 
 const bold = (text: string) => `\x1b[36;1m${text}\x1b[0;m\n`;
@@ -62,7 +74,7 @@ export async function runStandinJob(
   job: JobPayload,
   settings: JobRunSettings,
   log: (line: string) => void,
-): Promise<ExecutorJobResult['outcome']> {
+): Promise<StandinJobReport> {
   const cancel = new AbortController();
   const trace = new TraceSender({
     url: runner.url,
@@ -153,6 +165,7 @@ export async function runStandinJob(
           cacheDir,
           url: runner.url,
           runnerCommand: settings.runnerCommand,
+          ...(settings.timeScripts ? { timeScripts: true } : {}),
         });
       },
     });
@@ -181,5 +194,14 @@ export async function runStandinJob(
           ...(outcome === 'failed' ? { exit_code: result.exitCode ?? 1 } : {}),
         },
   );
-  return outcome;
+  let scriptsMs = 0;
+  for (const call of result.calls) {
+    if (call.step !== 'run') continue;
+    try {
+      scriptsMs += Number(readFileSync(`${call.argv.at(-2)}.ns`, 'utf8')) / 1e6;
+    } catch {
+      // Not timed, or the script never started.
+    }
+  }
+  return { outcome, callsMs: result.calls.reduce((sum, c) => sum + c.durationMs, 0), scriptsMs };
 }

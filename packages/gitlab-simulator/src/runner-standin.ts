@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runnerHelper } from './runner-helpers.js';
 import { type RunnerEntry, readRunnerEntry, StandinError } from './runner-standin-config.js';
-import { runStandinJob } from './runner-standin-job.js';
+import { runStandinJob, type StandinJobReport } from './runner-standin-job.js';
 import type { JobPayload } from './stage-scripts.js';
 
 /** What the stand-in reads and writes; tests may pass their own. */
@@ -39,7 +39,8 @@ Options:
 Test-only environment: MR_STANDIN_POLL_MS (pause after an empty answer; real: 3000),
 MR_STANDIN_UNHEALTHY_MS (idle time after a refused token; real: 300000), MR_STANDIN_UPDATE_MS (log update
 interval; real: 3000), MR_STANDIN_RETRY_MS (pause between preparation tries; real: 3000),
-MR_STANDIN_RECORD (a file to append one JSON line per run to: argv, runner, jobs, exit code).
+MR_STANDIN_RECORD (a file to append one JSON line per run to: argv, jobs, per-job reports, exit code),
+MR_STANDIN_TIME_SCRIPTS=1 (benchmarks: time each stage script).
 `;
 
 // commands/single.go (gitlab-runner v19.4.0): -c/--config, -r/--runner, --max-builds, --wait-timeout.
@@ -131,7 +132,12 @@ async function requestJob(runner: RunnerEntry, id: string): Promise<Response> {
   }
 }
 
-async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: number[]): Promise<void> {
+async function runSingle(
+  options: RunSingleOptions,
+  io: StandinIo,
+  jobsDone: number[],
+  reports: Array<{ job: number } & StandinJobReport>,
+): Promise<void> {
   const runner = readRunnerEntry(options.config, options.runner);
   const id = systemId(options.config);
   // common/consts.go: CheckInterval 3 s after an empty answer, NotHealthyCheckInterval 300 s after 403.
@@ -150,7 +156,7 @@ async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: num
     if (response.status === 201) {
       const job = (await response.json()) as JobPayload;
       log(`Checking for jobs... received  job=${job.id} ${label}`);
-      const outcome = await runStandinJob(
+      const report = await runStandinJob(
         runner,
         job,
         {
@@ -159,11 +165,14 @@ async function runSingle(options: RunSingleOptions, io: StandinIo, jobsDone: num
           runnerCommand: io.env.MR_STANDIN_COMMAND ?? io.env.GITLAB_META_RUNNER_THIS ?? 'gitlab-runner',
           version,
           env: io.env,
+          timeScripts: io.env.MR_STANDIN_TIME_SCRIPTS === '1',
         },
         log,
       );
+      const outcome = report.outcome;
       log(`Job ${outcome === 'success' ? 'succeeded' : 'failed'}  job=${job.id} outcome=${outcome} ${label}`);
       jobsDone.push(job.id);
+      reports.push({ job: job.id, ...report });
       // postBuild
       if (maxBuilds > 0) maxBuilds--;
       lastBuild = Date.now();
@@ -212,11 +221,12 @@ export async function runnerStandinMain(
   const helper = await runnerHelper(command, rest, (line) => io.stderr.write(`${line}\n`));
   if (helper !== undefined) return helper;
   const jobs: number[] = [];
+  const reports: Array<{ job: number } & StandinJobReport> = [];
   let exitCode = 0;
   try {
     if (command !== 'run-single')
       throw new StandinError(`the stand-in implements only run-single, not "${command}"`);
-    await runSingle(parseArgs(rest, io.env), io, jobs);
+    await runSingle(parseArgs(rest, io.env), io, jobs, reports);
   } catch (error) {
     io.stderr.write(`ERROR: ${(error as Error).message}\n`);
     exitCode = 1;
@@ -225,7 +235,7 @@ export async function runnerStandinMain(
   if (record) {
     appendFileSync(
       record,
-      `${JSON.stringify({ pid: process.pid, argv: [...argv], jobs, exitCode, endedAt: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ pid: process.pid, argv: [...argv], jobs, reports, exitCode, endedAt: new Date().toISOString() })}\n`,
     );
   }
   return exitCode;

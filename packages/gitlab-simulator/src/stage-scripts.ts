@@ -27,6 +27,8 @@ export interface StageScriptContext {
   url: string;
   /** How the scripts call the runner's own helper commands (cache-archiver, artifacts-uploader). */
   runnerCommand: string;
+  /** Benchmarks: each script writes its own run time (ns) to `<script>.ns`. */
+  timeScripts?: boolean;
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -43,7 +45,10 @@ function header(context: StageScriptContext, cdProject: boolean): string {
   const exports = Object.entries(context.variables)
     .map(([k, v]) => `export ${k}=${quote(v)}`)
     .join('\n');
-  return `#!/usr/bin/env bash\nset -eo pipefail\n${exports}\n${cdProject ? 'cd "$CI_PROJECT_DIR"\n' : ''}`;
+  const timing = context.timeScripts
+    ? `__mr_t0=$(date +%s%N); trap 'echo $(( $(date +%s%N) - __mr_t0 )) > "$0.ns"' EXIT\n`
+    : '';
+  return `#!/usr/bin/env bash\n${timing}set -eo pipefail\n${exports}\n${cdProject ? 'cd "$CI_PROJECT_DIR"\n' : ''}`;
 }
 
 /** Every command echoed as `$ command` (bold green), then run; `set -e` ends the script at the first failure. */
