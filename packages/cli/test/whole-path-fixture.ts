@@ -1,0 +1,114 @@
+// The whole path, set up for the whole-path test and benchmark: a GitLab simulator with one project, a
+// config whose runner `cpu` uses our executor (`gitlab-meta-runner executor`) with the stand-in apptainer,
+// `configure` run once, and `gitlab-meta-runner run` started with a local batch command (`bg-submit`) that
+// launches the stand-in gitlab-runner.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
+import { installStandInApptainer, makeTempDir, writeDevBin } from '@mr/test-support';
+
+export interface WholePath {
+  dir: string;
+  sim: GitLabSimulator;
+  /** MR_STANDIN_RECORD: one JSON line per stand-in runner run, written when it exits. */
+  record: string;
+  /** What `gitlab-meta-runner run` wrote to stderr so far. */
+  stderr(): string;
+  /** Stops `run` (SIGTERM) and the simulator. */
+  close(): Promise<void>;
+}
+
+export interface WholePathOptions {
+  /** `[poll] interval` in seconds. */
+  interval: number;
+  /** Temp directory prefix. */
+  prefix: string;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('close', () => resolve());
+  });
+
+export async function startWholePath(options: WholePathOptions): Promise<WholePath> {
+  const dir = makeTempDir(options.prefix);
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeDevBin(bin, 'mr-gitlab-runner-standin', 'gitlab-runner');
+  const meta = writeDevBin(bin, 'gitlab-meta-runner');
+  const apptainer = installStandInApptainer(dir);
+  writeFileSync(
+    join(bin, 'bg-submit'),
+    '#!/bin/sh\nscript=$(mktemp)\ncat > "$script"\nnohup sh "$script" > "$script.out" 2>&1 < /dev/null &\necho $!\n',
+    { mode: 0o755 },
+  );
+  const sim = await startSimulator({ projects: [{ id: 1, path: 'bench/project' }] });
+  const record = join(dir, 'runs.jsonl');
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    HOME: dir,
+    BENCH_TOKEN: sim.token,
+    MR_STANDIN_RECORD: record,
+    MR_STANDIN_TIME_SCRIPTS: '1',
+  };
+  const config = join(dir, 'config.toml');
+  writeFileSync(
+    config,
+    `name = "bench"
+project = "bench/project"
+hostname = "${sim.url}"
+management_token = "$BENCH_TOKEN"
+
+[runners.cpu]
+tags = ["cpu"]
+
+[poll]
+interval = ${options.interval}
+
+[launch]
+executable = "bg-submit"
+stdin = """
+#!/bin/sh
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+"""
+
+[executor]
+image_dir = "${join(dir, 'images')}"
+apptainer_executable = "${apptainer.path}"
+
+[runner]
+executor = "custom"
+builds_dir = "${join(dir, 'builds', '$NAME')}"
+cache_dir = "${join(dir, 'cache')}"
+`,
+  );
+  const cli = (args: string[]) =>
+    spawn(meta, ['--config-file', config, '--data-dir', join(dir, 'data'), ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  let stderr = '';
+  const configured = cli(['configure']);
+  configured.stderr!.on('data', (d) => (stderr += d));
+  await exited(configured);
+  if (configured.exitCode !== 0) {
+    await sim.close();
+    throw new Error(`configure failed (${configured.exitCode}):\n${stderr}`);
+  }
+  const run = cli(['run']);
+  run.stderr!.on('data', (d) => (stderr += d));
+  return {
+    dir,
+    sim,
+    record,
+    stderr: () => stderr,
+    async close() {
+      run.kill('SIGTERM');
+      await exited(run);
+      await sim.close();
+    },
+  };
+}
