@@ -22,12 +22,17 @@
 //   STANDIN_APPTAINER_AUTH       JSON {"registry.host": "user:password"}: registries that need a login
 //   STANDIN_APPTAINER_IMAGE_BYTES size of a pulled image file (default 64)
 //   STANDIN_APPTAINER_NAME       the name it was installed as (apptainer or singularity)
+//   MR_STANDIN_ISOLATE           "bwrap": exec runs the command with bubblewrap in the root filesystem
+//                                MR_STANDIN_ROOTFS (a directory, the image's content), seeing the host only
+//                                through the mounts apptainer would make (opt-in; default: on the host)
+//   MR_STANDIN_ROOTFS            that directory (buildBusyboxRootfs in apptainer-stand-in.ts makes one)
 import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
   existsSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -383,10 +388,11 @@ function exec(args) {
   const imagePaths = ['/bin', '/usr', '/lib', '/etc', '/tmp', '/dev', '/proc'];
   const visible = (path) => bound(path) || imagePaths.some((p) => path === p || path.startsWith(`${p}/`));
   const cwd = pwd ?? process.cwd();
-  if (pwd && !visible(resolve(pwd))) {
+  const isolate = process.env.MR_STANDIN_ISOLATE === 'bwrap';
+  if (pwd && !isolate && !visible(resolve(pwd))) {
     fatal(`could not set working directory ${pwd}: not bound into the container`);
   }
-  for (const arg of cmdline.slice(1)) {
+  for (const arg of isolate ? [] : cmdline.slice(1)) {
     if (isAbsolute(arg) && !visible(arg) && (existsSync(arg) || existsSync(resolve(arg, '..')))) {
       process.stderr.write(`sh: ${arg}: No such file or directory (not bound into the container)\n`);
       process.exit(127);
@@ -404,8 +410,10 @@ function exec(args) {
         ),
       )
     : Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(APPTAINER|SINGULARITY)/.test(k)));
-  // The image's PATH is the host's here: the host is the stand-in's image.
-  env.PATH = process.env.PATH;
+  // The image's PATH is the host's here: the host is the stand-in's image. An isolated run has the
+  // default PATH apptainer gives a container whose image sets none (internal/pkg/util/env/env.go DefaultPath,
+  // apptainer v1.3.6).
+  env.PATH = isolate ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : process.env.PATH;
   env.LANG = 'C';
   const overrides = {};
   for (const p of [...PREFIXES].reverse()) {
@@ -432,7 +440,21 @@ function exec(args) {
   if (seen.includes('--rocm')) env.STANDIN_GPU = 'amd';
   const [cmd, ...cmdArgs] = cmdline;
   if (!cmd) usageError('exec', 'requires at least 2 arg(s), only received 1');
-  const child = spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
+  const contain = has('--contain', '-c', '--containall', '-C') || compat;
+  const child = isolate
+    ? spawn(
+        'bwrap',
+        [
+          ...bwrapMounts({ mounts, contain, writableTmpfs, cwd: process.cwd() }),
+          '--chdir',
+          cwd,
+          '--',
+          cmd,
+          ...cmdArgs,
+        ],
+        { env, stdio: 'inherit' },
+      )
+    : spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
   const forward = (signal) => child.kill(signal);
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
@@ -449,6 +471,40 @@ function exec(args) {
     }
     process.exit(code ?? 0);
   });
+}
+
+/**
+ * bubblewrap arguments for an isolated exec: the image read-only, /proc and /dev, and of the host only what
+ * apptainer mounts. The mount rules played (internal/pkg/runtime/engine/apptainer/container_linux.go,
+ * apptainer v1.3.6):
+ * - user binds (`--bind SRC[:DST[:ro]]`): addUserbindsMount mounts each SRC at DST, read-only with `ro`
+ *   (the option is parsed in prepare_linux.go of the same directory);
+ * - home: addHomeMount mounts the home source at its destination unless --no-home ("Skipping home directory
+ *   mount by user request"); the caller passes it in `mounts` (see exec);
+ * - /tmp: addTmpMount binds the host's /tmp (`mount tmp = yes`, the default) unless --contain, which gives
+ *   the container its own /tmp (from the session directory when no --workdir is given): a fresh tmpfs here;
+ * - the current directory: createCwdDir/addCwdMount bind the host's working directory at the same path
+ *   unless --contain ("Not mounting current directory: contain was requested") or it is "/";
+ * - --writable-tmpfs: addOverlayMount puts a tmpfs upper layer over the image, so the container may write
+ *   anywhere; without it the image is read-only (the SIF's squashfs). Here the root is a tmpfs holding the
+ *   image's top-level entries read-only, remounted read-only unless --writable-tmpfs.
+ * --pwd is the working directory (bwrap --chdir); a directory the container does not see fails there.
+ */
+function bwrapMounts({ mounts, contain, writableTmpfs, cwd }) {
+  const rootfs = process.env.MR_STANDIN_ROOTFS;
+  if (!rootfs || !existsSync(rootfs))
+    fatal(`MR_STANDIN_ISOLATE=bwrap needs MR_STANDIN_ROOTFS (got ${rootfs})`);
+  const args = ['--die-with-parent', '--tmpfs', '/'];
+  for (const entry of readdirSync(rootfs)) {
+    if (entry === 'proc' || entry === 'dev' || entry === 'tmp') continue;
+    args.push('--ro-bind', join(rootfs, entry), `/${entry}`);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push(...(contain ? ['--tmpfs', '/tmp'] : ['--bind', '/tmp', '/tmp']));
+  if (!contain && cwd !== '/') args.push('--bind', cwd, cwd);
+  for (const m of mounts) args.push(m.opts.split(',').includes('ro') ? '--ro-bind' : '--bind', m.src, m.dst);
+  if (!writableTmpfs) args.push('--remount-ro', '/');
+  return args;
 }
 
 /**

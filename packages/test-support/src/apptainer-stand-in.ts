@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +52,11 @@ export interface StandInApptainerOptions {
   auth?: Record<string, string>;
   /** Size of a pulled image file, bytes. */
   imageBytes?: number;
+  /**
+   * Run `exec` with bubblewrap in this root filesystem (see {@link buildBusyboxRootfs}), seeing of the host
+   * only what apptainer would mount. Default: exec runs on the host.
+   */
+  isolatedRootfs?: string;
 }
 
 /** One recorded call (or event) of the stand-in. */
@@ -119,6 +133,9 @@ export function installStandInApptainer(
     STANDIN_APPTAINER_FAIL: (options.fail ?? []).join(','),
     STANDIN_APPTAINER_AUTH: JSON.stringify(options.auth ?? {}),
     STANDIN_APPTAINER_IMAGE_BYTES: String(options.imageBytes ?? 64),
+    ...(options.isolatedRootfs
+      ? { MR_STANDIN_ISOLATE: 'bwrap', MR_STANDIN_ROOTFS: options.isolatedRootfs }
+      : {}),
   };
   const lines = Object.entries(defaults).map(
     ([k, v]) => `[ -n "\${${k}+x}" ] || ${k}=${quote(v)}; export ${k}`,
@@ -152,4 +169,38 @@ export function writeStandInImage(path: string, source: string, bytes = 64): voi
     path,
     header + `source=${source}\n`.padEnd(Math.max(bytes, 64) - header.length - trailer.length, '.') + trailer,
   );
+}
+
+/** Whether bubblewrap can start a process in a separate root here. */
+export function bwrapAvailable(): boolean {
+  return spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Makes a tiny image root filesystem at `dir` from a static busybox (`busybox --install -s` links, plus
+ * /bin/sh and /bin/bash running busybox's shell) and returns `dir`. Throws when no busybox is installed.
+ */
+export function buildBusyboxRootfs(dir: string, busybox = '/bin/busybox'): string {
+  for (const sub of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'dev', 'tmp', 'etc', 'root', 'home'])
+    mkdirSync(join(dir, sub), { recursive: true });
+  copyFileSync(busybox, join(dir, 'bin/busybox'));
+  chmodSync(join(dir, 'bin/busybox'), 0o755);
+  const installed = spawnSync('/usr/sbin/chroot', [dir, '/bin/busybox', '--install', '-s'], {
+    encoding: 'utf8',
+  });
+  if (installed.status !== 0) {
+    // Without chroot rights: link the applets busybox lists, all in /bin.
+    const list = spawnSync(busybox, ['--list'], { encoding: 'utf8' });
+    if (list.status !== 0) throw new Error(`${busybox} --list failed: ${list.stderr}`);
+    for (const applet of list.stdout.split('\n').filter(Boolean))
+      if (!existsSync(join(dir, 'bin', applet))) symlinkSync('busybox', join(dir, 'bin', applet));
+  }
+  if (!existsSync(join(dir, 'bin/sh'))) symlinkSync('busybox', join(dir, 'bin/sh'));
+  // A busybox without a `bash` applet answers "applet not found" through a link: bash is its sh instead.
+  if (!existsSync(join(dir, 'bin/bash'))) {
+    writeFileSync(join(dir, 'bin/bash'), '#!/bin/busybox sh\nexec /bin/busybox sh "$@"\n');
+    chmodSync(join(dir, 'bin/bash'), 0o755);
+  }
+  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  return dir;
 }
