@@ -19,6 +19,7 @@ export type BinProcess = ResultPromise<{
   stripFinalNewline: false;
   extendEnv: false;
   timeout: number;
+  forceKillAfterDelay: number;
 }>;
 
 /**
@@ -40,6 +41,10 @@ export function runBin(name: BinName, args: readonly string[], options: RunBinOp
     gid: options.gid,
     reject: false,
     stripFinalNewline: false,
+    // A test that sends SIGTERM waits for the graceful exit it asserts; execa's default would SIGKILL the
+    // bin 5 s after `kill()`, which a busy machine can exceed (seen: `run` killed while it let a launch
+    // command finish). A `timeout` still escalates, after this longer grace.
+    forceKillAfterDelay: 60_000,
   });
 }
 
