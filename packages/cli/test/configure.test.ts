@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { join } from 'node:path';
-import { makeTempDir, removeTempDirs, runCli, writeDevBin } from '@mr/test-support';
+import { installStandInApptainer, makeTempDir, removeTempDirs, runCli, writeDevBin } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
 
@@ -282,9 +282,15 @@ describe('configure', () => {
 
   it('writes a gitlab-runner config that gitlab-runner run-single can take jobs with', async () => {
     const t = await setup({ cpu: { tags: ['cpu'] } });
+    t.write({ cpu: { tags: ['cpu'] } }, `[executor]\nimage_dir = "${join(t.dir, 'images')}"\n`);
     expect((await t.configure()).exitCode).toBe(0);
-    const [job] = t.sim.addJobs([{ tags: ['cpu'] }]);
+    const [job] = t.sim.addJobs([
+      { tags: ['cpu'], image: 'alpine:3.20', script: ['echo "configured-$((6*7))"'] },
+    ]);
     const gitlabRunner = writeDevBin(t.dir, 'mr-gitlab-runner-standin', 'gitlab-runner');
+    // The stand-in runs the job through the generated [runners.custom] commands, so our executor runs and
+    // needs a container tool: the stand-in apptainer, first on PATH.
+    installStandInApptainer(t.dir);
     const args = [
       'run-single',
       '--config',
@@ -297,15 +303,16 @@ describe('configure', () => {
       '10',
     ];
     const exitCode = await new Promise<number | null>((resolve) => {
-      execFile(gitlabRunner, args, { env: { PATH: process.env.PATH, MR_STANDIN_JOB_MS: '1' } }, (error) =>
+      execFile(gitlabRunner, args, { env: { PATH: `${t.dir}:${process.env.PATH}`, HOME: t.dir } }, (error) =>
         resolve(error ? (typeof error.code === 'number' ? error.code : null) : 0),
       );
     });
     expect(exitCode).toBe(0);
-    expect(t.sim.job(job!.id)).toMatchObject({
+    expect(t.sim.job(job!.id), t.sim.jobTrace(job!.id)).toMatchObject({
       status: 'success',
       runnerId: readTokensFile(t.tokensFile).cpu!.id,
     });
+    expect(t.sim.jobTrace(job!.id)).toContain('configured-42');
     expect(t.sim.runner(readTokensFile(t.tokensFile).cpu!.id)!.systemId).toBe(
       readFileSync(join(t.dataDir, '.runner_system_id'), 'utf8').trim(),
     );
