@@ -178,8 +178,8 @@ describe('check-config', () => {
     const path = configFile(originalExample);
     chmodSync(dirname(path), 0o755);
     chmodSync(path, 0o000);
-    // Root reads any file, so as root (CI) the command runs as the unprivileged user nobody.
-    const unprivileged = isRoot ? { uid: 65534, gid: 65534, env: { HOME: dirname(path) } } : {};
+    // Root reads any file, so as root (CI) the command runs without the capabilities that allow it.
+    const unprivileged = isRoot ? { withoutFileOverride: true } : {};
     const result = await runCli(['check-config', '--config-file', path], unprivileged);
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stderr).toContain(`error: cannot read config file ${path}: permission denied`);

@@ -8,9 +8,11 @@ export interface RunBinOptions {
   cwd?: string;
   input?: string;
   timeout?: number;
-  /** Run as this user and group (the test process must be root to change them). */
-  uid?: number;
-  gid?: number;
+  /**
+   * Run without the capabilities that let root read and search any file (through `setpriv` from
+   * util-linux), so a root test sees permission errors as a user would, wherever the repository lives.
+   */
+  withoutFileOverride?: boolean;
 }
 
 /** A running bin: a child process that resolves to its result, with string output. */
@@ -31,14 +33,16 @@ export function runBin(name: BinName, args: readonly string[], options: RunBinOp
     options.cleanEnv === false
       ? process.env
       : { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TMPDIR: process.env.TMPDIR };
-  return execa(process.execPath, [binPath(name), ...args], {
+  const command = [process.execPath, binPath(name), ...args];
+  const argv = options.withoutFileOverride
+    ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...command]
+    : command;
+  return execa(argv[0]!, argv.slice(1), {
     env: { ...base, ...options.env },
     extendEnv: false,
     cwd: options.cwd,
     input: options.input,
     timeout: options.timeout ?? 120_000,
-    uid: options.uid,
-    gid: options.gid,
     reject: false,
     stripFinalNewline: false,
     // A test that sends SIGTERM waits for the graceful exit it asserts; execa's default would SIGKILL the
