@@ -15,8 +15,9 @@ import type { LauncherOptions } from './launcher-options.js';
 import { acquireLauncherLock } from './launcher-lock.js';
 import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
 import { planLaunches } from './plan.js';
+import { reassignEndedJobs } from './reassign.js';
 import { launchEnvironment } from './launch-environment.js';
-import { type LaunchState, loadState, saveState } from './state.js';
+import { type LaunchRecord, type LaunchState, loadState, saveState } from './state.js';
 import { TokenCheck } from './token-check.js';
 import { reportUnmatched, reportWaiting } from './waiting-jobs.js';
 
@@ -47,6 +48,8 @@ export class Launcher {
   #saveError: unknown;
   #lockLost: string | undefined;
   #cycling = false;
+  /** Launches that ended and whose jobs are not yet handed on (a cycle whose job list failed keeps them). */
+  #ended: LaunchRecord[] = [];
   readonly #force = new AbortController();
   readonly #tokenCheck: TokenCheck | undefined;
 
@@ -170,6 +173,7 @@ export class Launcher {
     try {
       jobs = await this.options.listPendingJobs(signal);
     } catch (error) {
+      this.#ended.push(...ended);
       if (signal.aborted) {
         result.interrupted = true;
         result.inFlight = this.state.launches.length;
@@ -180,6 +184,8 @@ export class Launcher {
       throw error;
     }
     const now = this.#now();
+    const pendingIds = new Set(jobs.map((job) => job.id));
+    this.#handOn([...this.#ended.splice(0), ...ended], pendingIds);
     const matches = matchJobs(jobs, this.#matcher);
     result.pending = jobs.length;
     for (const [name, ids] of matches.byInstance) result.matched[name] = ids.length;
@@ -187,9 +193,8 @@ export class Launcher {
     reportUnmatched(this.state, matches.unmatched, this.#logger);
     if (this.#tokenCheck) {
       // A launch that ended while its jobs are still pending may have met a refused token.
-      const pending = new Set(jobs.map((job) => job.id));
       for (const record of ended)
-        if (record.jobIds.some((id) => pending.has(id))) this.#tokenCheck.recheck(record.instance);
+        if (record.jobIds.some((id) => pendingIds.has(id))) this.#tokenCheck.recheck(record.instance);
       const names = settings.instances.map((i) => i.name);
       this.addSecrets(await this.#tokenCheck.check(this.state, names, now, signal));
     }
@@ -266,6 +271,20 @@ export class Launcher {
         () => {},
       );
     }
+  }
+
+  /** Hands the still-pending jobs of ended launches to launches in flight whose runners took others. */
+  #handOn(ended: readonly LaunchRecord[], pending: ReadonlySet<number>): void {
+    for (const moved of reassignEndedJobs(ended, this.state.launches, pending))
+      this.#logger.verbose(
+        "a launch that ended took another launch's job; that launch now counts for its job",
+        {
+          job: moved.job,
+          ended_launch: moved.from,
+          launch: moved.to,
+          taken_job: moved.replaced,
+        },
+      );
   }
 
   #logError(error: unknown): void {

@@ -82,7 +82,9 @@ export function compareForLaunch(a: MatchableInstance, b: MatchableInstance): nu
 /**
  * How many jobs of an instance the launches in flight will still take. A queued launch takes `numJobs`
  * whatever is pending when it starts; a running (or unknown) launch covers only its jobs that are still
- * pending, because a runner that already took its jobs takes no more.
+ * pending, because a runner that already took its jobs takes no more. A runner that took another launch's
+ * job and ended hands its own pending jobs to that launch first (reassign.ts), so a launch whose runner has
+ * not used its capacity keeps counting.
  */
 export function coveredJobs(launches: Iterable<InFlightLaunch>, pending: ReadonlySet<number>): number {
   let covered = 0;
