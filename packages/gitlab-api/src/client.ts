@@ -1,3 +1,4 @@
+import { type AccessTokenInfo, getAccessTokenSelf } from './access-token.js';
 import type { RequestOptions } from './call.js';
 import { type ListPendingJobsOptions, listPendingJobs, pendingJobPages } from './pending-jobs.js';
 import { getJob, getProject } from './projects.js';
@@ -30,6 +31,11 @@ export class GitLabClient {
     this.#transport = new Transport(options);
     this.origin = this.#transport.origin;
     this.apiPath = this.#transport.apiPath;
+  }
+
+  /** `GET /personal_access_tokens/self`: the scopes and expiry of the client's own token. */
+  getAccessTokenSelf(options?: RequestOptions): Promise<AccessTokenInfo> {
+    return getAccessTokenSelf(this.#transport, options);
   }
 
   /** `GET /projects/:id` by numeric id or full path (`group/project`). */

@@ -1,3 +1,4 @@
+export type { AccessTokenInfo } from './access-token.js';
 export type { RequestOptions } from './call.js';
 export { GitLabClient } from './client.js';
 export {

@@ -40,6 +40,8 @@ export interface GitLabClientOptions {
   logger?: GitLabLogger;
   /** Most connections kept open to GitLab at once. Default 8. */
   connections?: number;
+  /** Told of every attempt's outcome: its HTTP status, or undefined when no answer came (metrics). */
+  onResponse?: (method: string, status: number | undefined) => void;
 }
 
 const timeoutReason = Symbol('timeout');
@@ -58,6 +60,7 @@ export class Transport {
   readonly #userAgent: string;
   readonly #logger: GitLabLogger | undefined;
   readonly #redactor: Redactor;
+  readonly #onResponse: GitLabClientOptions['onResponse'];
 
   constructor(options: GitLabClientOptions) {
     const base = apiBase(options.baseUrl);
@@ -69,6 +72,7 @@ export class Transport {
     this.#userAgent = options.userAgent ?? 'gitlab-meta-runner';
     this.#logger = options.logger;
     this.#redactor = new Redactor([options.token]);
+    this.#onResponse = options.onResponse;
     this.#pool = new Pool(base.origin, {
       connections: options.connections ?? 8,
       keepAliveTimeout: 30_000,
@@ -113,6 +117,8 @@ export class Transport {
       let headers: IncomingHttpHeaders | undefined;
       let retryable: boolean;
       const outcome = await this.#attempt(call, attempt);
+      if (!('error' in outcome && outcome.error instanceof GitLabAbortError))
+        this.#onResponse?.(call.method, 'answer' in outcome ? outcome.answer.status : undefined);
       if ('answer' in outcome) {
         const { answer } = outcome;
         if (answer.status < 300) return answer;

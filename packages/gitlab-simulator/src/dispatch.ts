@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { accessTokenSelf, type SimAccessToken } from './access-token.js';
 import type { EndpointOrUnknown } from './faults.js';
 import { type Answer, readBody } from './http.js';
 import { jobJson, listJobs, type Pagination } from './job-list.js';
@@ -22,6 +23,8 @@ export interface HandlerContext {
   webBase: string;
   pagination: Pagination;
   repos: ProjectRepos;
+  /** What `GET /personal_access_tokens/self` says (scopes, expiry). */
+  accessToken: SimAccessToken;
 }
 
 /** Answers an authorized request for a known endpoint. */
@@ -71,6 +74,9 @@ export async function dispatch(
       return;
     case 'POST /runners/verify':
       verifyRunner(store, await readBody(request), answer);
+      return;
+    case 'GET /personal_access_tokens/self':
+      accessTokenSelf(context.accessToken, answer);
       return;
     case 'POST /runners/:id/reset_authentication_token':
       resetRunnerToken(store, id, answer);

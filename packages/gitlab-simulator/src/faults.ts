@@ -8,6 +8,7 @@ export const endpoints = [
   'PUT /runners/:id',
   'DELETE /runners/:id',
   'POST /runners/verify',
+  'GET /personal_access_tokens/self',
   'POST /runners/:id/reset_authentication_token',
   'POST /jobs/request',
   'PUT /jobs/:id',

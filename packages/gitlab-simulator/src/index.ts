@@ -13,6 +13,7 @@ export type {
   SimulatorOptions,
   WaitForOptions,
 } from './options.js';
+export type { SimAccessToken } from './access-token.js';
 export type { RequestRecord } from './request-log.js';
 export { GitLabSimulator, startSimulator } from './simulator.js';
 export { runnerStandinMain, type StandinIo } from './runner-standin.js';

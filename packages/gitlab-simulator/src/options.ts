@@ -1,3 +1,4 @@
+import type { SimAccessToken } from './access-token.js';
 import type { SimArtifacts, SimCache } from './model.js';
 
 /** How the simulator pages job lists. */
@@ -15,6 +16,8 @@ export interface PaginationOptions {
 export interface SimulatorOptions {
   /** The access token accepted as `PRIVATE-TOKEN` (or `Authorization: Bearer`). Default: a random `glpat-...`. */
   token?: string;
+  /** Scopes and expiry of that token (`GET /personal_access_tokens/self`). Default: `api`, a year ahead. */
+  accessToken?: Partial<SimAccessToken>;
   /** Projects that exist. Default one project, id 1, `group/project`. */
   projects?: ReadonlyArray<{ id?: number; path: string }>;
   /** Address to listen on. Default 127.0.0.1, a random free port. */

@@ -48,6 +48,8 @@ export function route(method: string, pathname: string): Route {
     return { endpoint: 'POST /user/runners', params: [] };
   if (key === 'POST runners' && n === 2 && b === 'verify')
     return { endpoint: 'POST /runners/verify', params: [] };
+  if (key === 'GET personal_access_tokens' && n === 2 && b === 'self')
+    return { endpoint: 'GET /personal_access_tokens/self', params: [] };
   if (a === 'runners' && n === 2 && method === 'GET') return { endpoint: 'GET /runners/:id', params: [b!] };
   if (a === 'runners' && n === 2 && method === 'PUT') return { endpoint: 'PUT /runners/:id', params: [b!] };
   if (a === 'runners' && n === 2 && method === 'DELETE')

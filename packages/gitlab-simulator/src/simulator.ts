@@ -20,6 +20,7 @@ import {
   type StoredArtifact,
 } from './model.js';
 import type { JobSpec, RunnerSpec, SimulatorOptions, WaitForOptions } from './options.js';
+import { defaultAccessToken, type SimAccessToken } from './access-token.js';
 import { dispatch, type HandlerContext } from './dispatch.js';
 import { RequestLog, type RequestRecord } from './request-log.js';
 import { ProjectRepos } from './project-repos.js';
@@ -38,6 +39,8 @@ export class GitLabSimulator extends EventEmitter {
   readonly url: string;
   /** The accepted access token. */
   readonly token: string;
+  /** What `GET /personal_access_tokens/self` says about {@link token}; tests change it in place. */
+  readonly accessToken: SimAccessToken;
   readonly #server: Server;
   readonly #store: SimulatorStore;
   readonly #context: HandlerContext;
@@ -53,6 +56,7 @@ export class GitLabSimulator extends EventEmitter {
     this.#server = server;
     this.url = url;
     this.token = options.token ?? randomToken('glpat-');
+    this.accessToken = { ...defaultAccessToken(), ...options.accessToken };
     this.#log = new RequestLog(options.requestLogLimit ?? 10_000);
     this.#store = new SimulatorStore(options.runnerTokenExpiresIn ?? null, () => this.emit('change'));
     this.#context = {
@@ -60,6 +64,7 @@ export class GitLabSimulator extends EventEmitter {
       repos: new ProjectRepos(options.gitRoot),
       webBase: (options.externalUrl ?? url).replace(/\/+$/, ''),
       pagination: paginationWithDefaults(options.pagination),
+      accessToken: this.accessToken,
     };
     for (const project of options.projects ?? [{ id: 1, path: 'group/project' }]) this.addProject(project);
     server.on('connection', (socket: Socket) => {

@@ -15,6 +15,7 @@ export const LAUNCHER_ERROR_CODES = [
   'MR_LAUNCH_SETTINGS',
   'MR_LAUNCH_STATUS_FAILED',
   'MR_LAUNCH_NO_CANCEL',
+  'MR_LAUNCH_METRICS_LISTEN',
 ] as const;
 
 /** Stable codes of the launcher's errors. */

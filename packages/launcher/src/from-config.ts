@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { GitLabClient } from '@mr/gitlab-api';
+import { GitLabClient, type GitLabClientOptions } from '@mr/gitlab-api';
 import { type Logger, silentLogger } from '@mr/logger';
 import {
   type Config,
@@ -16,6 +16,7 @@ import { LauncherError } from './errors.js';
 import { Launcher, type LauncherOptions, type LaunchSettings } from './launcher.js';
 import { checkLiveLaunches, type LiveLaunches } from './live-launches.js';
 import type { MatchableJob } from './match.js';
+import type { LauncherObserver } from './observer.js';
 import type { PlanInstance } from './plan.js';
 import { launchEnvironment } from './launch-environment.js';
 import type { LaunchRecord } from './state.js';
@@ -36,6 +37,10 @@ export interface OpenLauncherOptions {
   client?: GitLabClient | undefined;
   /** The command line, shown to a second launcher that finds the lock taken. */
   command?: string | undefined;
+  /** Told what each cycle saw and did (metrics). */
+  observer?: LauncherObserver | undefined;
+  /** Told of every GitLab answer's status (metrics); only for the client made here. */
+  onGitLabResponse?: GitLabClientOptions['onResponse'];
   /** Passed on to {@link Launcher}. */
   overrides?: Partial<
     Pick<LauncherOptions, 'stopGraceMs' | 'killGraceMs' | 'lockRefreshMs' | 'lockStaleMs' | 'user' | 'now'>
@@ -150,7 +155,12 @@ export async function openLauncher(
   const home = options.home ?? env.HOME ?? homedir();
   const client =
     options.client ??
-    new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
+    new GitLabClient({
+      baseUrl: gitlabBaseUrl(config.hostname),
+      token: config.management_token,
+      logger,
+      onResponse: options.onGitLabResponse,
+    });
   let projectId: number | undefined;
   const listPendingJobs = async (signal: AbortSignal): Promise<MatchableJob[]> => {
     projectId ??= (await client.getProject(config.project, { signal })).id;
@@ -185,6 +195,7 @@ export async function openLauncher(
     runnerTokens,
     logger,
     command: options.command,
+    observer: options.observer,
     ...overrides,
   });
   return { launcher, client };

@@ -14,3 +14,7 @@ export { Launcher } from './launcher.js';
 export type { LiveLaunches } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
 export { type FailureRecord, type LaunchRecord, type LaunchState, loadState } from './state.js';
+export { EXPOSITION_CONTENT_TYPE, Registry } from './metrics/exposition.js';
+export { LauncherMetrics, PENDING_TO_LAUNCH_BUCKETS } from './metrics/launcher-metrics.js';
+export { type MetricsServer, serveMetrics, writeMetricsTextfile } from './metrics/metrics-output.js';
+export type { LauncherObserver, LaunchOutcome } from './observer.js';

@@ -3,6 +3,7 @@ import { nextBackoff } from './backoff.js';
 import { forEachLimited } from '@mr/node-kit';
 import { LaunchCommandError } from './errors.js';
 import { launchOne } from './launch-one.js';
+import { notify } from './observer.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { CycleResult, LaunchFailure } from './cycle-result.js';
 import type { PlannedLaunch } from './plan.js';
@@ -69,6 +70,13 @@ export async function launchAll(
           ),
         }),
       );
+      notify(options.observer, 'launch', {
+        instance: record.instance,
+        jobIds: record.jobIds,
+        outcome: outcome === 'unknown' ? 'interrupted' : outcome ? 'failed' : 'submitted',
+        at: core.now(),
+        code: outcome && outcome !== 'unknown' ? outcome.error.code : undefined,
+      });
       if (outcome === 'unknown') {
         // Stopped while running: it may have submitted. Kept as `starting`, so it is looked for again.
         result.interrupted = true;

@@ -1,4 +1,5 @@
 import type { Logger } from '@mr/logger';
+import type { LauncherObserver } from './observer.js';
 import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
 import type { RunnerTokenSource } from './token-check.js';
@@ -59,4 +60,6 @@ export interface LauncherOptions {
   /** The command line that holds the lock, shown to a second launcher. */
   command?: string | undefined;
   now?: (() => Date) | undefined;
+  /** Told what each cycle saw and did (metrics); its errors are ignored. */
+  observer?: LauncherObserver | undefined;
 }

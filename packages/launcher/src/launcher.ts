@@ -14,6 +14,7 @@ import { type CycleResult, cycleLogFields, emptyCycleResult } from './cycle-resu
 import type { LauncherOptions } from './launcher-options.js';
 import { acquireLauncherLock } from './launcher-lock.js';
 import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
+import { notify } from './observer.js';
 import { planLaunches } from './plan.js';
 import { reassignEndedJobs } from './reassign.js';
 import { launchEnvironment } from './launch-environment.js';
@@ -153,8 +154,14 @@ export class Launcher {
   ): Promise<CycleResult> {
     if (this.#cycling) throw new LauncherError('MR_LAUNCH_BUSY', 'A cycle is already running');
     this.#cycling = true;
+    const dryRun = options.dryRun === true;
     try {
-      return await this.#cycle(signal, options.dryRun === true);
+      const result = await this.#cycle(signal, dryRun);
+      if (!dryRun) notify(this.options.observer, 'cycle', result, this.state, this.#now());
+      return result;
+    } catch (error) {
+      if (!dryRun) notify(this.options.observer, 'cycleError', error, this.state, this.#now());
+      throw error;
     } finally {
       this.#cycling = false;
     }
@@ -186,6 +193,7 @@ export class Launcher {
     const now = this.#now();
     const pendingIds = new Set(jobs.map((job) => job.id));
     this.#handOn([...this.#ended.splice(0), ...ended], pendingIds);
+    if (!dryRun) notify(this.options.observer, 'pendingJobs', jobs, now);
     const matches = matchJobs(jobs, this.#matcher);
     result.pending = jobs.length;
     for (const [name, ids] of matches.byInstance) result.matched[name] = ids.length;

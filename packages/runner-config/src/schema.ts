@@ -3,6 +3,7 @@ import { type ExecutorSection, executorSchema } from './executor-schema.js';
 import { isGitlabHostname } from './hostname.js';
 import { doc } from './key-doc.js';
 import { type LaunchSection, launchSchema } from './launch-schema.js';
+import { type MetricsSection, metricsSchema } from './metrics-schema.js';
 import { isSafeName, NAME_RULE } from './names.js';
 import { type PollSection, pollSchema } from './poll-schema.js';
 import { type RunnerInstance, runnerInstanceSchema } from './runner-instance-schema.js';
@@ -74,6 +75,7 @@ export const configSchema = doc(
     ),
     poll: pollSchema,
     launch: launchSchema.optional(),
+    metrics: metricsSchema.prefault({}),
     executor: executorSchema.prefault({}),
     runner: runnerSchema,
   }),
@@ -95,6 +97,7 @@ export interface Config {
   runners: Record<string, RunnerInstance>;
   poll: PollSection;
   launch?: LaunchSection | undefined;
+  metrics: MetricsSection;
   executor: ExecutorSection;
   runner: RunnerSection;
 }

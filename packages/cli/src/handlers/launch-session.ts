@@ -4,6 +4,7 @@ import { type Launcher, openLauncher } from '@mr/launcher';
 import { rotateExpiringTokens } from '@mr/registration';
 import { loadConfig, readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
+import { startMetrics } from './metrics-session.js';
 
 /** What `run` and `run-single` share: the config, an open launcher, and signal handling. */
 export interface LaunchSession {
@@ -27,7 +28,8 @@ export interface LaunchSession {
  */
 export async function openLaunchSession(context: CommandContext, command: string): Promise<LaunchSession> {
   const config = await loadConfig(context.configFile, { env: context.env });
-  const { launcher, client } = await openLauncher({
+  const metrics = await startMetrics(config, context.logger);
+  const opened = await openLauncher({
     config,
     dataDir: context.dataDir,
     generatedConfigFile: context.generatedConfigFile,
@@ -35,7 +37,17 @@ export async function openLaunchSession(context: CommandContext, command: string
     env: context.env,
     logger: context.logger,
     command,
+    observer: metrics?.observer,
+    onGitLabResponse: metrics ? (method, status) => metrics.metrics.gitlabRequest(method, status) : undefined,
+  }).catch(async (error: unknown) => {
+    await metrics?.close();
+    throw error;
   });
+  const { launcher, client } = opened;
+  if (metrics) {
+    metrics.setRunnerTokens(await readTokens(tokensFilePath(context.dataDir, config.name)));
+    await metrics.readManagementToken(client, new AbortController().signal);
+  }
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -75,10 +87,12 @@ export async function openLaunchSession(context: CommandContext, command: string
       if (result.rotated.length > 0) {
         const tokens = await readTokens(tokensFilePath(context.dataDir, config.name));
         launcher.addSecrets(Object.values(tokens).map((t) => t.token));
+        metrics?.setRunnerTokens(tokens);
       }
     },
     async close() {
       await launcher.close();
+      await metrics?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
