@@ -9,7 +9,7 @@ afterAll(removeTempDirs);
 
 function job(response: object, env: Record<string, string> = {}) {
   const file = join(makeTempDir(), 'response.json');
-  writeFileSync(file, JSON.stringify(response));
+  writeFileSync(file, JSON.stringify({ image: { name: '' }, variables: null, ...response }));
   return new JobEnvironment({ JOB_RESPONSE_FILE: file, ...env });
 }
 
@@ -122,8 +122,7 @@ describe('registry credentials', () => {
     const file = join(makeTempDir(), 'response.json');
     writeFileSync(file, '{"token": "glcbt-secret-token", broken');
     const j = new JobEnvironment({ JOB_RESPONSE_FILE: file });
-    expect(j.jobResponse()).toBeUndefined();
-    expect(j.responseProblem).toContain('not valid JSON');
-    expect(j.responseProblem).not.toContain('secret');
+    expect(() => j.jobResponse()).toThrow(/not valid JSON/);
+    expect(() => j.jobResponse()).not.toThrow(/secret/);
   });
 });

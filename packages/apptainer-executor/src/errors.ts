@@ -16,6 +16,8 @@ export const EXECUTOR_ERROR_CODES = [
   'MR_EXECUTOR_IMAGE_MISSING',
   'MR_EXECUTOR_APPTAINER_FAILED',
   'MR_EXECUTOR_CANCELED',
+  'MR_EXECUTOR_JOB_RESPONSE',
+  'MR_EXECUTOR_IMAGE_CREDENTIALS',
 ] as const;
 
 /** Stable codes of the executor's errors. */

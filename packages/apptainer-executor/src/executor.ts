@@ -32,13 +32,6 @@ export interface ExecutorOptions {
   host?: string | undefined;
 }
 
-/** The secrets of a job that must never reach the job log. */
-function jobSecrets(job: JobEnvironment): string[] {
-  const secrets = [job.variable('CI_REGISTRY_PASSWORD'), job.variable('CI_JOB_TOKEN')];
-  for (const c of job.jobResponse()?.credentials ?? []) secrets.push(c?.password);
-  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
-}
-
 /** Writes an error for people to the job log: message, details, hint. */
 export function reportError(logger: Logger, error: unknown): void {
   if (!(error instanceof Error)) {
@@ -85,7 +78,8 @@ export async function runExecutorStep(
       configStep(context);
       return 0;
     }
-    logger = context.logger = redactingLogger(logger, jobSecrets(job));
+    const { jobSecrets } = await import('./job-secrets.js');
+    logger = context.logger = redactingLogger(logger, jobSecrets(job, settings));
     // Loaded on demand: the config step (the most frequent) needs none of them.
     let result: StepResult = { ok: true };
     if (step.name === 'prepare') await (await import('./prepare-step.js')).prepareStep(context);

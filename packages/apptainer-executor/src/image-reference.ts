@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ExecutorError } from './errors.js';
+import { redactImageName } from './image-login.js';
 
 /** An image as the executor understands it. */
 export interface ImageReference {
@@ -27,10 +28,14 @@ const dockerHubAliases = new Set([
 ]);
 
 const bad = (name: string, why: string) =>
-  new ExecutorError('MR_EXECUTOR_BAD_IMAGE_NAME', `image name ${JSON.stringify(name)} is not valid: ${why}`, {
-    failure: 'build',
-    hint: 'Write images as docker references (alpine:3.20, ghcr.io/org/app:1) or with an apptainer transport (docker://, oras://, library://, ...).',
-  });
+  new ExecutorError(
+    'MR_EXECUTOR_BAD_IMAGE_NAME',
+    `image name ${JSON.stringify(redactImageName(name))} is not valid: ${why}`,
+    {
+      failure: 'build',
+      hint: 'Write images as docker references (alpine:3.20, ghcr.io/org/app:1) or with an apptainer transport (docker://, oras://, library://, ...).',
+    },
+  );
 
 /** Normalizes a registry host: lower case, Docker Hub aliases become `docker.io`. */
 export function normalizeRegistry(host: string): string {

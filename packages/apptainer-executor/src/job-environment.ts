@@ -1,15 +1,9 @@
 import { fs } from './builtins.js';
 import { ExecutorError } from './errors.js';
+import { type JobResponse, parseJobResponse, responseError } from './job-response.js';
 
+export type { JobResponse } from './job-response.js';
 export type Env = Record<string, string | undefined>;
-
-/** The parts of gitlab-runner's job response (`JOB_RESPONSE_FILE`) the executor reads. */
-export interface JobResponse {
-  id?: number;
-  image?: { name?: string; pull_policy?: string[] | string | null } | null;
-  credentials?: Array<{ type?: string; url?: string; username?: string; password?: string }> | null;
-  variables?: Array<{ key?: string; value?: string }> | null;
-}
 
 /** What gitlab-runner tells every call of the executor through the environment. */
 export class JobEnvironment {
@@ -17,8 +11,7 @@ export class JobEnvironment {
   readonly systemFailureExitCode: number;
   readonly buildExitCodeFile: string | undefined;
   private response: JobResponse | null | undefined;
-  /** Set when JOB_RESPONSE_FILE exists but cannot be read; reported once by the caller. */
-  responseProblem: string | undefined;
+  private responseFailure: ExecutorError | undefined;
 
   constructor(readonly env: Env) {
     this.buildFailureExitCode = exitCode(env.BUILD_FAILURE_EXIT_CODE, 1);
@@ -30,7 +23,7 @@ export class JobEnvironment {
   variable(name: string): string | undefined {
     const value = this.env[`CUSTOM_ENV_${name}`];
     if (value !== undefined) return value;
-    return this.jobResponse()?.variables?.find((v) => v?.key === name)?.value ?? undefined;
+    return this.jobResponse()?.variables?.find((v) => v.key === name)?.value;
   }
 
   /** The job's id (`CUSTOM_ENV_CI_JOB_ID`), checked to be a safe directory name. */
@@ -50,19 +43,28 @@ export class JobEnvironment {
     return id;
   }
 
-  /** The parsed job response, or undefined without JOB_RESPONSE_FILE. */
+  /**
+   * The parsed job response, or undefined without JOB_RESPONSE_FILE (a step run by hand). Throws
+   * `MR_EXECUTOR_JOB_RESPONSE` (a system failure naming the bad fields) when the file cannot be read or
+   * does not have the shape gitlab-runner writes; every later call throws the same error.
+   */
   jobResponse(): JobResponse | undefined {
+    if (this.responseFailure) throw this.responseFailure;
     if (this.response === undefined) {
       this.response = null;
       const file = this.env.JOB_RESPONSE_FILE;
       if (file) {
         try {
-          const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-          if (parsed && typeof parsed === 'object') this.response = parsed as JobResponse;
+          let text: string;
+          try {
+            text = fs.readFileSync(file, 'utf8');
+          } catch (error) {
+            throw responseError(file, [(error as Error).message], error);
+          }
+          this.response = parseJobResponse(text, file);
         } catch (error) {
-          // A JSON syntax error quotes the content, which holds tokens: never include it.
-          const reason = error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message;
-          this.responseProblem = `cannot read JOB_RESPONSE_FILE ${file}: ${reason}`;
+          this.responseFailure = error as ExecutorError;
+          throw error;
         }
       }
     }

@@ -1,5 +1,6 @@
 import { ExecutorError } from './errors.js';
 import { checkImageAllowed, choosePullPolicies, jobPullPolicies } from './image-policy.js';
+import { type ImageLogin, splitImageLogin } from './image-login.js';
 import { type ImageReference, parseImageReference } from './image-reference.js';
 import type { JobEnvironment } from './job-environment.js';
 import { expandKeepingUndefined } from './lenient-expand.js';
@@ -7,6 +8,8 @@ import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
 
 export interface JobImage {
   image: ImageReference;
+  /** A login written into the image name, taken out of it (it reaches apptainer through its environment). */
+  login?: ImageLogin | undefined;
   policies: PullPolicy[];
   /** Where the name came from, for the job log. */
   from: 'job' | 'default_image';
@@ -14,7 +17,8 @@ export interface JobImage {
 
 /**
  * The job's image: `image.name` of the job response (the trustworthy source), else
- * `CUSTOM_ENV_CI_JOB_IMAGE`, else `default_image`; job variables in it are expanded. Checks
+ * `CUSTOM_ENV_CI_JOB_IMAGE`, else `default_image`; job variables in it are expanded and a login in it
+ * is taken out ({@link splitImageLogin}). Checks
  * `allowed_images` (for the job's own image) and chooses the pull policies.
  */
 export function resolveJobImage(job: JobEnvironment, settings: ExecutorSettings): JobImage {
@@ -32,12 +36,13 @@ export function resolveJobImage(job: JobEnvironment, settings: ExecutorSettings)
       },
     );
   }
-  const image = parseImageReference(expandKeepingUndefined(name, (n) => job.variable(n)));
+  const { name: clean, login } = splitImageLogin(expandKeepingUndefined(name, (n) => job.variable(n)));
+  const image = parseImageReference(clean);
   if (from === 'job') checkImageAllowed(image, settings.allowed_images);
   const policies = choosePullPolicies(
     jobPullPolicies(response?.image?.pull_policy),
     settings.pull_policy,
     settings.allowed_pull_policies,
   );
-  return { image, policies, from };
+  return { image, login, policies, from };
 }

@@ -16,8 +16,7 @@ import { formatSize } from '@mr/node-kit/size';
 export async function prepareStep(context: StepContext): Promise<void> {
   const { settings, job, logger } = context;
   const jobDir = join(settings.builds_dir, job.jobId());
-  if (job.jobResponse() === undefined && job.responseProblem) logger.warn(job.responseProblem);
-  const { image, policies, from } = resolveJobImage(job, settings);
+  const { image, login, policies, from } = resolveJobImage(job, settings);
   const tool = await resolveContainerTool(settings.apptainer_executable, {
     env: context.env,
     cwd: context.cwd,
@@ -39,7 +38,10 @@ export async function prepareStep(context: StepContext): Promise<void> {
     env: context.env,
     io: context.io,
     logger,
-    credential: findCredential(image.registry, job, context.env, (m) => logger.warn(m)),
+    credential:
+      login && image.registry
+        ? { registry: image.registry, ...login, from: 'the login in the image name' }
+        : findCredential(image.registry, job, context.env, (m) => logger.warn(m)),
     signal: context.signal,
     lockTiming: context.lockTiming,
     host: context.host,
