@@ -1,5 +1,6 @@
 import { type BatchStatus, batchJobKey, type LiveBatchJob } from './batch-system.js';
 import type { LauncherError } from './errors.js';
+import { type CommandState, launchCommandStates } from './launch-command-check.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { InFlightLaunch } from './plan.js';
 import type { LaunchRecord, LaunchState } from './state.js';
@@ -30,9 +31,41 @@ export function inFlightLaunches(
   }));
 }
 
+/** How long a `starting` launch whose command is gone and whose Slurm job was not found still counts. */
+export const START_GRACE_MS = 10_000;
+
+/**
+ * Whether a launch still `starting` (the launcher stopped while its command ran) for which no batch job was
+ * found must still count: while its command runs, while that cannot be told (another host, no `/proc`;
+ * then until the pickup timeout), and on Slurm for the start grace after its command was first found gone.
+ * Undefined when the usual rules decide (a generic batch system cannot find a job by launch id).
+ */
+function startingCounts(
+  record: LaunchRecord,
+  command: CommandState | undefined,
+  findsByLaunchId: boolean,
+  now: Date,
+  pickupMs: number,
+  graceMs: number,
+): boolean | undefined {
+  if (record.phase !== 'starting' || command === undefined) return undefined;
+  if (command === 'running') {
+    record.goneSince = undefined;
+    return true;
+  }
+  if (command === 'unknown') return now.getTime() - Date.parse(record.launchedAt) < pickupMs;
+  if (!findsByLaunchId) return undefined;
+  record.goneSince ??= now.toISOString();
+  return now.getTime() - Date.parse(record.goneSince) < graceMs;
+}
+
 /**
  * Asks the batch systems which launches are still queued or running: drops launches that ended (and returns
  * them), and adopts Slurm jobs carrying this launcher's tag that the state does not know.
+ *
+ * A launch still `starting` after a restart counts while its command may still submit ({@link
+ * startingCounts}). The commands are looked for before the batch system is asked, so that a command that
+ * submits in between is found by the question.
  */
 export async function refreshInFlight(core: LauncherCore, now: Date): Promise<LaunchRecord[]> {
   const ended: LaunchRecord[] = [];
@@ -42,6 +75,8 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<La
   const { systems, orphans } = core.systems.inUse(state.launches);
   const keep = new Set<LaunchRecord>(orphans);
   const knownIds = new Set(state.launches.map((r) => r.id));
+  const commands = launchCommandStates(state.launches.filter((r) => r.phase === 'starting'));
+  const graceMs = options.startGraceMs ?? START_GRACE_MS;
   for (const [system, { records }] of systems) {
     let status: BatchStatus | undefined;
     if (system.tracks) {
@@ -61,6 +96,42 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<La
     const seen = new Set<string>();
     for (const record of records) {
       const expired = now.getTime() - Date.parse(record.launchedAt) >= pickup;
+      const found =
+        status &&
+        ((record.batchJobId
+          ? status.jobs.get(batchJobKey({ id: record.batchJobId, cluster: record.cluster }))
+          : undefined) ??
+          byLaunchId.get(record.id));
+      if (!found) {
+        const command = commands.get(record);
+        const counts = startingCounts(
+          record,
+          command,
+          !!status && system.kind === 'slurm',
+          now,
+          pickup,
+          graceMs,
+        );
+        if (counts === true) {
+          keep.add(record);
+          if (command === 'running')
+            logger.verbose(
+              'the launch command from before the restart still runs; its launch counts',
+              launchFields(record),
+            );
+          continue;
+        }
+        if (counts === false) {
+          ended.push(record);
+          logger.info(
+            command === 'unknown'
+              ? 'launch no longer counted (pickup timeout)'
+              : 'the launch command from before the restart ended and no batch job carries its launch id; launch forgotten',
+            launchFields(record),
+          );
+          continue;
+        }
+      }
       if (!status) {
         // Nothing can be asked: a launch counts until the pickup timeout.
         if (!expired) keep.add(record);
@@ -70,10 +141,7 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<La
         }
         continue;
       }
-      let job = record.batchJobId
-        ? status.jobs.get(batchJobKey({ id: record.batchJobId, cluster: record.cluster }))
-        : undefined;
-      job ??= byLaunchId.get(record.id);
+      const job = found;
       if (job) {
         seen.add(record.id);
         if (!record.batchJobId) {
@@ -81,6 +149,7 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<La
           record.cluster = job.cluster;
           record.phase = 'submitted';
         }
+        record.goneSince = undefined;
         record.batchState = job.state;
         keep.add(record);
       } else if (!record.batchJobId && system.kind !== 'slurm' && !expired) {

@@ -4,6 +4,7 @@ import { LaunchCommandError } from './errors.js';
 import { launchFields } from './in-flight.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { LaunchFailure } from './cycle-result.js';
+import { commandProcess, LAUNCH_ID_VARIABLE } from './launch-command-check.js';
 import type { LaunchSettings } from './launcher-options.js';
 import { redactText as redact } from '@mr/node-kit/redact';
 import { type ProcessResult, runProcess } from './run-process.js';
@@ -108,11 +109,17 @@ export async function launchOne(
     args,
     cwd: settings.workdir,
     input: settings.stdin,
-    env: core.env(),
+    // The launch id reaches the command and everything it starts, so a restarted launcher can find them.
+    env: { ...core.env(), [LAUNCH_ID_VARIABLE]: record.id },
     timeoutMs,
     killGraceMs: options.killGraceMs,
     cancelSignal: force,
+    onSpawn: (pid) => {
+      record.command = commandProcess(pid);
+      void core.saveQuietly();
+    },
   });
+  record.command = undefined;
   if (run.cancelled) {
     logger.warn(
       'stopped a launch command still running at shutdown; it is looked for again at the next start',

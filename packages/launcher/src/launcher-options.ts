@@ -54,6 +54,8 @@ export interface LauncherOptions {
   stopGraceMs?: number | undefined;
   /** Between SIGTERM and SIGKILL of a launch command that timed out (ms). Default 5 s. */
   killGraceMs?: number | undefined;
+  /** How long a launch found `starting` after a restart, its command gone, waits for its batch job (ms). */
+  startGraceMs?: number | undefined;
   /** Lock refresh and staleness (ms); defaults 10 s and 60 s. */
   lockRefreshMs?: number | undefined;
   lockStaleMs?: number | undefined;

@@ -17,6 +17,8 @@ export interface RunProcessOptions {
   cancelSignal?: AbortSignal | undefined;
   /** Largest amount of stdout or stderr kept, in characters (the end is kept). Default 1 MiB. */
   maxOutput?: number | undefined;
+  /** Called with the process id as soon as the process has started. */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 export interface ProcessResult {
@@ -59,6 +61,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     maxBuffer: Math.max(max * 4, 64 * 1024),
     windowsHide: true,
   });
+  if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
   let timedOut = false;
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;

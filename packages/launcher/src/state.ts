@@ -21,6 +21,22 @@ export interface LaunchRecord {
   cluster?: string | undefined;
   /** What the batch system last said: `queued` or `running`; absent when unknown. */
   batchState?: 'queued' | 'running' | undefined;
+  /** The launch command's process, recorded as soon as it started (a restarted launcher looks for it). */
+  command?: LaunchCommandProcess | undefined;
+  /**
+   * A `starting` launch after a restart: when the launcher first found neither its command running nor its
+   * batch job (ISO 8601). It is forgotten once that has lasted the start grace.
+   */
+  goneSince?: string | undefined;
+}
+
+/** Where a launch command runs: enough to tell, after a restart, whether it still does. */
+export interface LaunchCommandProcess {
+  host: string;
+  /** Its process id, which is also its process group (launch commands lead their own group). */
+  pid: number;
+  /** `/proc/<pid>/stat` start time, which tells a reused pid from the command. */
+  startTime?: string | undefined;
 }
 
 /** Failure backoff of one instance. */
@@ -110,6 +126,17 @@ function checkLaunch(value: unknown, where: string, problems: string[]): LaunchR
     'batchState',
     '"queued" or "running"',
   );
+  const command = value.command;
+  need(
+    command === undefined ||
+      (isObject(command) &&
+        typeof command.host === 'string' &&
+        isCount(command.pid) &&
+        (command.startTime === undefined || typeof command.startTime === 'string')),
+    'command',
+    '{ host, pid, startTime }',
+  );
+  need(value.goneSince === undefined || isIsoDate(value.goneSince), 'goneSince', 'a date');
   if (problems.length > start) return undefined;
   return {
     id: value.id as string,
@@ -121,6 +148,10 @@ function checkLaunch(value: unknown, where: string, problems: string[]): LaunchR
     batchJobId: value.batchJobId as string | undefined,
     cluster: value.cluster as string | undefined,
     batchState: value.batchState as LaunchRecord['batchState'],
+    command: isObject(command)
+      ? { host: command.host as string, pid: command.pid as number, startTime: command.startTime as string }
+      : undefined,
+    goneSince: value.goneSince as string | undefined,
   };
 }
 

@@ -1,0 +1,219 @@
+// `run` killed with SIGKILL while its launch commands wait for a slow sbatch: the sbatch processes outlive it
+// (launch commands lead their own process group) and submit later. A restarted `run` must count those
+// launches as in flight until it knows, so that every launch makes exactly one batch job.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTempDirs } from '@mr/test-support';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+
+const fixtures: LaunchFixture[] = [];
+const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
+  for (const f of fixtures.splice(0)) {
+    writeFileSync(join(f.env.BATCH_DIR!, 'gate'), '');
+    await f.close();
+  }
+});
+afterAll(removeTempDirs);
+
+/**
+ * sbatch, slowed down: every call reads its batch script, marks itself waiting, then waits for
+ * `$BATCH_DIR/gate` before it submits (to `$REAL_SBATCH`, or to the queue file below), like an sbatch that
+ * waits for a busy slurmctld. Like sbatch with `--parsable`, it prints the job id alone (Slurm's sbatch(1):
+ * "--parsable Outputs only the job id number and the cluster name if present").
+ */
+const gatedSbatch = `#!/bin/sh
+script=$(cat)
+touch "$BATCH_DIR/waiting.$$"
+while [ ! -e "$BATCH_DIR/gate" ]; do sleep 0.05; done
+if [ -n "$REAL_SBATCH" ]; then
+  printf '%s\\n' "$script" | exec "$REAL_SBATCH" "$@"
+fi
+comment=
+for a in "$@"; do case "$a" in --comment=*) comment=\${a#--comment=} ;; esac; done
+echo "$$|PENDING|$comment" >> "$BATCH_DIR/queue"
+echo "$$"
+`;
+
+/** squeue --format=%i|%T|%k: the queue file (a job stays PENDING until the test empties the file). */
+const fakeSqueue = `#!/bin/sh
+cat "$BATCH_DIR/queue" 2>/dev/null || true
+`;
+
+function install(f: LaunchFixture, fake: boolean) {
+  for (const [name, text] of [['sbatch', gatedSbatch], ...(fake ? [['squeue', fakeSqueue]] : [])] as const) {
+    writeFileSync(join(f.binDir, name), text);
+    chmodSync(join(f.binDir, name), 0o755);
+  }
+}
+
+const batchDir = (f: LaunchFixture) => f.env.BATCH_DIR!;
+const waiting = (f: LaunchFixture) => readdirSync(batchDir(f)).filter((n) => n.startsWith('waiting.')).length;
+const stateLaunches = (f: LaunchFixture): { id: string; batchJobId?: string }[] =>
+  existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
+
+function startRun(f: LaunchFixture) {
+  const child = f.cli(['run', '-v'], { timeout: 170_000 });
+  processes.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    cycles: () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length,
+  };
+}
+
+/**
+ * One trial: two pending jobs, `run` starts two launches whose sbatch waits; SIGKILL `run`; restart it; let
+ * it cycle twice while the orphaned sbatch calls still wait; open the gate. Returns the batch jobs made per
+ * launch id of this trial (read by `jobsOf`).
+ */
+async function trial(
+  f: LaunchFixture,
+  jobsOf: () => Map<string, number>,
+): Promise<{ sbatchCalls: number; jobs: number; launches: number }> {
+  for (const name of readdirSync(batchDir(f)))
+    if (name.startsWith('waiting.') || name === 'gate') rmSync(join(batchDir(f), name));
+  const jobs = f.sim.addJobs([{ tags: ['cpu'] }, { tags: ['cpu'] }]);
+  const first = startRun(f);
+  await eventually(() => waiting(f) === 2, 60_000, 'two sbatch calls waiting');
+  first.child.kill('SIGKILL');
+  await first.child;
+  const launchIds = stateLaunches(f).map((l) => l.id);
+  expect(launchIds).toHaveLength(2);
+
+  const second = startRun(f);
+  // A launch made again waits at the gate too (and holds up the cycle): either shows in time.
+  await eventually(() => second.cycles() >= 2 || waiting(f) > 2, 60_000, 'two cycles after the restart');
+  const callsBeforeGate = waiting(f);
+  expect(callsBeforeGate, 'sbatch calls before the orphaned ones could submit').toBe(2);
+  writeFileSync(join(batchDir(f), 'gate'), '');
+  await eventually(
+    () => stateLaunches(f).filter((l) => l.batchJobId).length >= 2,
+    60_000,
+    'the launches to be found by their launch ids',
+  );
+  const settled = second.cycles();
+  await eventually(() => second.cycles() >= settled + 2, 60_000, 'two more cycles');
+  second.child.kill('SIGTERM');
+  expect((await second.child).exitCode).toBe(0);
+  const made = jobsOf();
+  for (const job of jobs) f.sim.cancelJob(job.id);
+  return {
+    sbatchCalls: waiting(f),
+    jobs: [...made.values()].reduce((a, b) => a + b, 0),
+    launches: stateLaunches(f).length,
+  };
+}
+
+/** Batch jobs per launch id in `squeue`-style lines `id|state|comment`, for launches of `instance`. */
+function jobsByLaunch(lines: string, instance: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of lines.split('\n')) {
+    const comment = line.split('|')[2] ?? '';
+    if (!comment.includes(`instance=${instance} `)) continue;
+    const id = /launch=(\S+)/.exec(comment)?.[1];
+    if (id) out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
+}
+
+const launch = `
+executable = "sbatch"
+args = ["--parsable", "--hold", "--output=/dev/null"]
+stdin = """
+#!/bin/sh
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+"""
+`;
+
+describe('a restart while launch commands still run', () => {
+  it('makes exactly one batch job per launch over 10 trials of SIGKILL during a slow sbatch', async () => {
+    const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
+    fixtures.push(f);
+    install(f, true);
+    const queue = join(batchDir(f), 'queue');
+    const trials = 10;
+    let doubles = 0;
+    for (let i = 0; i < trials; i++) {
+      const result = await trial(f, () =>
+        jobsByLaunch(existsSync(queue) ? readFileSync(queue, 'utf8') : '', 'cpu'),
+      );
+      expect(result).toEqual({ sbatchCalls: 2, jobs: 2, launches: 2 });
+      doubles += result.jobs - 2;
+      // The batch jobs end: the next trial starts with nothing in flight.
+      rmSync(queue);
+    }
+    expect(doubles).toBe(0);
+  }, 900_000);
+
+  const noSlurm = slurmUnavailable();
+  it.skipIf(noSlurm)(
+    `makes exactly one Slurm job per launch over 3 trials on the real Slurm${noSlurm ? ` (skipped: ${noSlurm})` : ''}`,
+    async () => {
+      // A name of its own, so that batch jobs of other tests on the same Slurm are not counted.
+      const instance = `crash${process.pid}`;
+      const f = await launchFixture({
+        instances: { [instance]: { tags: ['cpu'] } },
+        launch,
+        env: { REAL_SBATCH: '/usr/bin/sbatch' },
+      });
+      fixtures.push(f);
+      install(f, false);
+      const squeue = () =>
+        spawnSync('squeue', ['--noheader', '--format=%i|%T|%k'], { encoding: 'utf8', timeout: 30_000 })
+          .stdout;
+      let doubles = 0;
+      try {
+        for (let i = 0; i < 3; i++) {
+          const result = await trial(f, () => jobsByLaunch(squeue(), instance));
+          expect(result).toEqual({ sbatchCalls: 2, jobs: 2, launches: 2 });
+          doubles += result.jobs - 2;
+          cancelOurs(squeue(), instance);
+          await eventually(() => jobsByLaunch(squeue(), instance).size === 0, 60_000, 'the held jobs to go');
+        }
+      } finally {
+        // Orphaned sbatch calls still waiting submit now; once they are gone, their jobs are cancelled.
+        writeFileSync(join(batchDir(f), 'gate'), '');
+        await eventually(() => wrappersRunning(f) === 0, 60_000, 'the sbatch calls to end');
+        cancelOurs(squeue(), instance);
+      }
+      expect(doubles).toBe(0);
+    },
+    600_000,
+  );
+});
+
+/** The gated sbatch calls still running (each left a `waiting.<pid>` file). */
+function wrappersRunning(f: LaunchFixture): number {
+  return readdirSync(batchDir(f))
+    .filter((n) => n.startsWith('waiting.'))
+    .filter((n) => {
+      const stat = `/proc/${n.slice('waiting.'.length)}/stat`;
+      // Orphans whose new parent does not reap them stay as zombies (state Z): they have ended.
+      try {
+        return !/\) Z /.test(readFileSync(stat, 'utf8'));
+      } catch {
+        return false;
+      }
+    }).length;
+}
+
+function cancelOurs(lines: string, instance: string): void {
+  for (const line of lines.split('\n'))
+    if ((line.split('|')[2] ?? '').includes(`instance=${instance} `))
+      spawnSync('scancel', [line.split('|')[0]!.trim()], { timeout: 30_000 });
+}
+
+function slurmUnavailable(): string | undefined {
+  if (!existsSync('/usr/bin/sbatch')) return 'no /usr/bin/sbatch';
+  const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8', timeout: 10_000 });
+  if (ping.status !== 0 || !/UP/.test(ping.stdout)) return 'slurmctld does not answer';
+  return undefined;
+}
