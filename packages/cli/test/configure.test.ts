@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { join } from 'node:path';
 import { installStandInApptainer, makeTempDir, removeTempDirs, runCli, writeDevBin } from '@mr/test-support';
@@ -97,14 +97,14 @@ describe('configure', () => {
     const runners = t.sim.runners();
     expect(runners).toEqual([
       expect.objectContaining({
-        description: 'meta-cpu',
+        description: expect.stringMatching(/^meta-cpu \[mr-[0-9a-f]{12}\]$/),
         tags: ['cpu'],
         runUntagged: false,
         locked: true,
         paused: false,
       }),
       expect.objectContaining({
-        description: 'meta-gpu',
+        description: expect.stringMatching(/^meta-gpu \[mr-[0-9a-f]{12}\]$/),
         tags: ['gpu', 'cuda'],
         runUntagged: true,
         locked: true,
@@ -161,9 +161,10 @@ describe('configure', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^created: big\nupdated: cpu\ndeleted: gpu\n/);
     expect(t.sim.runner(gpu.id)).toBeUndefined();
+    const marker = readFileSync(join(t.dataDir, 'meta.registration-id'), 'utf8').trim();
     expect(t.sim.runners().map((r) => [r.description, r.tags, r.runUntagged])).toEqual([
-      ['meta-cpu', ['cpu', 'avx512'], true],
-      ['meta-big', ['bigmem'], false],
+      [`meta-cpu [${marker}]`, ['cpu', 'avx512'], true],
+      [`meta-big [${marker}]`, ['bigmem'], false],
     ]);
     expect(Object.keys(readTokensFile(t.tokensFile)).sort()).toEqual(['big', 'cpu']);
     expect(readFileSync(t.generatedFile, 'utf8')).not.toContain('name = "gpu"');
@@ -257,14 +258,31 @@ describe('configure', () => {
 
   it('exits 1, not 2, when runners were registered but their tokens cannot be stored', async () => {
     const t = await setup({ cpu: { tags: ['cpu'] } });
-    // While GitLab registers the runner, the data directory becomes impossible to create.
-    t.sim.on('request', (r) => {
-      if (r.endpoint === 'POST /user/runners') writeFileSync(t.dataDir, 'not a directory');
-    });
+    // While GitLab registers the runner, the tokens file becomes impossible to replace (a directory).
+    const breakTokensFile = (r: { endpoint: string }) => {
+      if (r.endpoint !== 'POST /user/runners') return;
+      rmSync(t.tokensFile, { force: true });
+      mkdirSync(t.tokensFile);
+    };
+    t.sim.on('request', breakTokensFile);
     const result = await t.configure();
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^error: cannot store runner tokens/m);
     expect(result.stderr).toContain('was registered, but its token could not be stored');
+    expect(result.stderr).toMatch(/^hint: .*configure again: it deletes the runners named above/m);
+    const [orphan] = t.sim.runners();
+
+    // Once the file can be written again, configure deletes the runner it could not keep and registers anew.
+    t.sim.off('request', breakTokensFile);
+    rmSync(t.tokensFile, { recursive: true });
+    const again = await t.configure();
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain(
+      `deleted orphan runners (registered, token never stored): ${orphan!.id} (meta-cpu [`,
+    );
+    expect(t.sim.runner(orphan!.id)).toBeUndefined();
+    expect(t.sim.runners()).toHaveLength(1);
+    expectNoLostToken(t.sim, t.tokensFile);
   });
 
   it('stops with exit 2 before any request when [runner] cannot be instantiated', async () => {

@@ -1,6 +1,7 @@
 import { type AccessTokenInfo, getAccessTokenSelf } from './access-token.js';
 import type { RequestOptions } from './call.js';
 import { type ListPendingJobsOptions, listPendingJobs, pendingJobPages } from './pending-jobs.js';
+import { type ListedRunner, type ListProjectRunnersOptions, listProjectRunners } from './project-runners.js';
 import { getJob, getProject } from './projects.js';
 import {
   type CreatedRunner,
@@ -64,6 +65,14 @@ export class GitLabClient {
   /** `POST /user/runners`; see {@link createRunner}. */
   createRunner(params: CreateRunnerParams, options?: RequestOptions): Promise<CreatedRunner> {
     return createRunner(this.#transport, params, options);
+  }
+
+  /** `GET /projects/:id/runners`, every page: ids and descriptions; see {@link listProjectRunners}. */
+  listProjectRunners(
+    projectId: number | string,
+    options?: ListProjectRunnersOptions,
+  ): Promise<ListedRunner[]> {
+    return listProjectRunners(this.#transport, projectId, options);
   }
 
   /** `PUT /runners/:id`; only the given fields change. */

@@ -15,6 +15,7 @@ export {
   type RequestTarget,
 } from './errors.js';
 export type { ListPendingJobsOptions } from './pending-jobs.js';
+export type { ListedRunner, ListProjectRunnersOptions } from './project-runners.js';
 export type { RetryOptions } from './retry.js';
 export type {
   CreatedRunner,

@@ -8,6 +8,7 @@ import { appendTrace, requestJob, updateJob, uploadArtifacts } from './runner-jo
 import {
   createRunner,
   deleteRunner,
+  listProjectRunners,
   resetRunnerToken,
   showRunner,
   updateRunner,
@@ -60,6 +61,9 @@ export async function dispatch(
       else answer(200, jobJson(store, job, project, webBase));
       return;
     }
+    case 'GET /projects/:id/runners':
+      listProjectRunners(store, params[0]!, url, webBase, answer);
+      return;
     case 'POST /user/runners':
       createRunner(store, await readBody(request), answer);
       return;

@@ -3,6 +3,7 @@ export const endpoints = [
   'GET /projects/:id',
   'GET /projects/:id/jobs',
   'GET /projects/:id/jobs/:job_id',
+  'GET /projects/:id/runners',
   'POST /user/runners',
   'GET /runners/:id',
   'PUT /runners/:id',
@@ -49,6 +50,11 @@ export interface FaultRule {
   drop?: boolean;
   /** Never answer; the request stays open until the client gives up or the simulator closes. */
   hang?: boolean;
+  /**
+   * Apply `delayMs`, `drop` or `hang` to the answer, after the real handler has done its work: GitLab created
+   * the runner (or reset the token), then its answer is late or lost. Default false (before the handler).
+   */
+  afterHandling?: boolean;
 }
 
 /** A rule in force: how many requests it has hit so far; `remove()` ends it. */

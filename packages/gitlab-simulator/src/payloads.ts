@@ -48,7 +48,8 @@ export function projectPayload(project: SimProject, webBase: string): Record<str
   };
 }
 
-function runnerSummary(runner: SimRunner) {
+/** A runner as lists show it (`GET /projects/:id/runners`): no tags, no token. */
+export function runnerSummary(runner: SimRunner) {
   return {
     id: runner.id,
     description: runner.description,

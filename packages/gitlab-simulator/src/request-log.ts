@@ -14,6 +14,8 @@ export interface RequestRecord {
   fault?: FaultKind;
   receivedAt: number;
   answeredAt?: number;
+  /** When a fault `afterHandling` held the handler's answer (the work was done, the answer is late or lost). */
+  heldAt?: number;
 }
 
 /** Counts every request per endpoint and keeps the latest `limit` of them. */

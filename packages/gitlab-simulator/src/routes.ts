@@ -41,6 +41,8 @@ export function route(method: string, pathname: string): Route {
   if (key === 'GET projects' && n === 2) return { endpoint: 'GET /projects/:id', params: [b!] };
   if (key === 'GET projects' && n === 3 && c === 'jobs')
     return { endpoint: 'GET /projects/:id/jobs', params: [b!] };
+  if (key === 'GET projects' && n === 3 && c === 'runners')
+    return { endpoint: 'GET /projects/:id/runners', params: [b!] };
   if (key === 'GET projects' && n === 4 && c === 'jobs') {
     return { endpoint: 'GET /projects/:id/jobs/:job_id', params: [b!, d!] };
   }

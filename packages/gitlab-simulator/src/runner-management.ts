@@ -1,6 +1,6 @@
 import { BadRequest, type Answer, booleanParam, listParam, stringParam } from './http.js';
 import { randomToken } from './model.js';
-import { runnerPayload } from './payloads.js';
+import { runnerPayload, runnerSummary } from './payloads.js';
 import type { SimulatorStore } from './state.js';
 
 // Runner management as doc/api/users.md (POST /user/runners) and doc/api/runners.md describe it.
@@ -129,4 +129,46 @@ export function resetRunnerToken(store: SimulatorStore, id: number, answer: Answ
   runner.tokenExpiresAt = store.tokenExpiry(now);
   answer(201, { token: runner.token, token_expires_at: runner.tokenExpiresAt?.toISOString() ?? null });
   store.changed();
+}
+
+const runnerTypes: ReadonlySet<string> = new Set(['instance_type', 'group_type', 'project_type']);
+
+/**
+ * `GET /projects/:id/runners` (doc/api/runners.md, "List project's runners"): the project's runners, oldest
+ * first, as summaries (id, description, status; no tags), filtered by `type`, in offset pages with
+ * `x-next-page` and `Link` headers. The simulator has project runners only.
+ */
+export function listProjectRunners(
+  store: SimulatorStore,
+  idOrPath: string,
+  url: URL,
+  webBase: string,
+  answer: Answer,
+): void {
+  const project = store.project(idOrPath);
+  if (!project) {
+    answer(404, { message: '404 Project Not Found' });
+    return;
+  }
+  const query = url.searchParams;
+  const type = query.get('type');
+  if (type !== null && !runnerTypes.has(type)) throw new BadRequest('type does not have a valid value');
+  const all = [...store.runners.values()].filter(
+    (r) => r.projectId === project.id && (type === null || type === 'project_type'),
+  );
+  const perPage = Math.min(100, Math.max(1, Number(query.get('per_page')) || 20));
+  const page = Math.max(1, Number(query.get('page')) || 1);
+  const hasNext = page * perPage < all.length;
+  const headers: Record<string, string> = {
+    'x-page': String(page),
+    'x-per-page': String(perPage),
+    'x-next-page': hasNext ? String(page + 1) : '',
+    'x-total': String(all.length),
+  };
+  if (hasNext) {
+    const next = new URLSearchParams(query);
+    next.set('page', String(page + 1));
+    headers.link = `<${webBase}${url.pathname}?${next}>; rel="next"`;
+  }
+  answer(200, all.slice((page - 1) * perPage, page * perPage).map(runnerSummary), headers);
 }

@@ -227,11 +227,11 @@ export class GitLabSimulator extends EventEmitter {
   }
 
   /**
-   * Resolves once `predicate()` is true, checking now and after every request, answer and change of jobs
-   * or runners; rejects after `timeoutMs`.
+   * Resolves once `predicate()` is true, checking now and after every request, answer, held answer (a fault
+   * `afterHandling`) and change of jobs or runners; rejects after `timeoutMs`.
    */
   waitFor(predicate: () => boolean, options: WaitForOptions = {}): Promise<void> {
-    return waitForEvents(this, ['request', 'response', 'change'], predicate, options);
+    return waitForEvents(this, ['request', 'response', 'change', 'held'], predicate, options);
   }
 
   /** Stops the server, cutting open connections (hung and delayed requests included). */
@@ -256,15 +256,23 @@ export class GitLabSimulator extends EventEmitter {
     const fault = pickFault(this.#faults, endpoint, path)?.rule;
     if (fault) record.fault = faultKind(fault);
     this.emit('request', record);
-    const answer: Answer = (status, body, headers) => {
+    const send: Answer = (status, body, headers) => {
       if (response.destroyed || response.writableEnded) return;
       sendJson(response, status, body, headers);
       record.status = status;
       record.answeredAt = Date.now();
       this.emit('response', record);
     };
+    // A fault `afterHandling`: the handler does its work (creates the runner, resets the token), then the
+    // answer it gives is delayed, dropped or never sent.
+    const answer: Answer =
+      fault?.afterHandling === true
+        ? (status, body, headers) => {
+            void this.#lateAnswer(fault, request, record, () => send(status, body, headers));
+          }
+        : send;
 
-    if (fault) {
+    if (fault && !fault.afterHandling) {
       if (fault.delayMs) {
         await this.#delay(fault.delayMs);
         if (this.#closed) return;
@@ -305,6 +313,23 @@ export class GitLabSimulator extends EventEmitter {
       if (error instanceof BadRequest) answer(400, { error: error.message });
       else answer(500, { message: '500 Internal Server Error' });
     }
+  }
+
+  async #lateAnswer(fault: FaultRule, request: IncomingMessage, record: RequestRecord, send: () => void) {
+    record.heldAt = Date.now();
+    this.emit('held', record);
+    if (fault.delayMs) {
+      await this.#delay(fault.delayMs);
+      if (this.#closed) return;
+    }
+    if (fault.hang) return;
+    if (fault.drop) {
+      request.socket.destroy();
+      record.answeredAt = Date.now();
+      this.emit('response', record);
+      return;
+    }
+    send();
   }
 
   #delay(ms: number): Promise<void> {

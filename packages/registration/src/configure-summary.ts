@@ -11,6 +11,10 @@ export function formatConfigureSummary(result: ConfigureResult): string {
   list('registered again (deleted in GitLab)', result.recreated);
   list('deleted', result.deleted);
   list('token renewed', result.rotated);
+  list(
+    'deleted orphan runners (registered, token never stored)',
+    result.orphansDeleted.map((r) => `${r.id} (${r.description})`),
+  );
   for (const { instance, action, error } of result.failed) {
     lines.push(`failed: ${instance} (${action}): ${error.message}`);
     const hint = (error as { hint?: unknown }).hint;

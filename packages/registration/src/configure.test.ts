@@ -1,51 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { GitLabClient } from '@mr/gitlab-api';
-import { type Config, parseConfig, readTokens, writeTokens } from '@mr/runner-config';
-import { makeTempDir, removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
-import { type ConfigureResult, configure } from './configure.js';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readTokens, writeTokens } from '@mr/runner-config';
+import { describe, expect, it } from 'vitest';
+import type { ConfigureResult } from './configure.js';
 import { formatConfigureSummary } from './configure-summary.js';
 import { rotateExpiringTokens } from './rotate.js';
-
-const open: { sim: GitLabSimulator; client: GitLabClient }[] = [];
-afterEach(async () => {
-  for (const { sim, client } of open.splice(0)) {
-    await client.close();
-    await sim.close();
-  }
-});
-afterAll(removeTempDirs);
-
-function configText(url: string, instances: Record<string, string[]>, extra = ''): string {
-  const runners = Object.entries(instances)
-    .map(([name, tags]) => `[runners.${name}]\ntags = ${JSON.stringify(tags)}\n`)
-    .join('\n');
-  return `name = "meta"\nproject = "group/project"\nhostname = "${url}"\nmanagement_token = "x"\n${extra}\n${runners}\n[poll]\ninterval = 30\n[runner]\nbuilds_dir = "/b/$NAME"\ncache_dir = "/c"\n`;
-}
-
-async function setup(instances: Record<string, string[]>, options: SimulatorOptions = {}, extra = '') {
-  const sim = await startSimulator(options);
-  const client = new GitLabClient({ baseUrl: sim.url, token: sim.token, retry: { baseDelayMs: 1 } });
-  open.push({ sim, client });
-  const dataDir = join(makeTempDir(), 'data');
-  const context = { thisPath: '/usr/bin/gitlab-meta-runner', env: {}, home: '/home/u' };
-  const parse = (current: Record<string, string[]>, more = extra): Config =>
-    parseConfig(configText(sim.url, current, more), { file: 'config.toml', env: {} });
-  const run = (config: Config = parse(instances), concurrency?: number) =>
-    configure({ config, dataDir, context, client, concurrency });
-  return {
-    sim,
-    client,
-    dataDir,
-    context,
-    parse,
-    run,
-    tokensFile: join(dataDir, 'meta.tokens'),
-    generatedFile: join(dataDir, 'meta.gitlab-config.toml'),
-  };
-}
+import { setup } from './test-fixture.js';
 
 describe('configure', () => {
   it('keeps the entry of an instance whose update or deletion fails, and reports both with hints', async () => {
@@ -94,9 +53,12 @@ describe('configure', () => {
 
   it('throws and starts no further request once a token cannot be written', async () => {
     const t = await setup({ a: ['a'], b: ['b'], c: ['c'] });
-    // While GitLab registers the first runner, the data directory becomes impossible to create.
+    // While GitLab registers the first runner, the tokens file becomes impossible to replace.
     t.sim.on('request', (r) => {
-      if (r.endpoint === 'POST /user/runners') writeFileSync(t.dataDir, 'not a directory');
+      if (r.endpoint === 'POST /user/runners' && !statSync(t.tokensFile).isDirectory()) {
+        rmSync(t.tokensFile);
+        mkdirSync(t.tokensFile);
+      }
     });
     const error = await t.run(undefined, 1).catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -178,13 +140,43 @@ describe('token rotation', () => {
     const result = await t.run();
     expect(result.updated).toEqual(['cpu', 'gpu']);
     expect(result.rotated).toEqual(['gpu']);
-    expect(t.sim.requestCount('POST /runners/verify')).toBe(2);
+    // Both tokens are asked about, and the renewed one once more: GitLab accepts what is stored.
+    expect(t.sim.requestCount('POST /runners/verify')).toBe(3);
     const tokens = await readTokens(t.tokensFile);
     expect(tokens.cpu).toMatchObject({
       token: cpu.token,
       token_expires_at: cpu.tokenExpiresAt!.toISOString(),
     });
     expect(tokens.gpu!.token).toBe(t.sim.runner(gpu.id)!.token);
+  });
+
+  it('verifies each renewed token and renews again when GitLab refuses it; gives up after three', async () => {
+    const t = await setup({ cpu: ['cpu'] }, { runnerTokenExpiresIn: 3600 });
+    await t.run();
+    const options = {
+      client: t.client,
+      config: t.parse({ cpu: ['cpu'] }),
+      dataDir: t.dataDir,
+      context: t.context,
+    };
+    // GitLab refuses the first token it issues (as if something reset it again at once).
+    t.sim.inject({ endpoint: 'POST /runners/verify', status: 403 });
+    const resets = t.sim.requestCount('POST /runners/:id/reset_authentication_token');
+    expect(await rotateExpiringTokens(options)).toEqual({ rotated: ['cpu'], failed: [] });
+    expect(t.sim.requestCount('POST /runners/:id/reset_authentication_token')).toBe(resets + 2);
+    const stored = (await readTokens(t.tokensFile)).cpu!;
+    expect(stored.token).toBe(t.sim.runner(stored.id)!.token);
+
+    t.sim.inject({ endpoint: 'POST /runners/verify', status: 403, times: 3 });
+    const result = await rotateExpiringTokens(options);
+    expect(result.rotated).toEqual([]);
+    expect(result.failed).toEqual([
+      {
+        instance: 'cpu',
+        action: 'rotate',
+        error: expect.objectContaining({ code: 'MR_CONFIGURE_TOKEN_UNVERIFIED' }),
+      },
+    ]);
   });
 
   it('reports a failed renewal and keeps the old token', async () => {

@@ -1,4 +1,4 @@
-import { GitLabClient, isNotFound } from '@mr/gitlab-api';
+import { GitLabClient } from '@mr/gitlab-api';
 import { type Logger, silentLogger } from '@mr/logger';
 import {
   type Config,
@@ -11,10 +11,12 @@ import {
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
-import { forEachLimited } from '@mr/node-kit';
 import { RegistrationError } from './errors.js';
+import { deleteOrphanRunners, ensureRegistrationId, type OrphanRunner } from './orphans.js';
+import { reconcileRunners } from './reconcile.js';
 import { type ConfigureFailure, rotateInStore } from './rotate.js';
 import { ensureSystemId } from './system-id.js';
+import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
 
 export interface ConfigureOptions {
@@ -44,6 +46,11 @@ export interface ConfigureResult {
   deleted: string[];
   /** Instances whose token was renewed. */
   rotated: string[];
+  /**
+   * Runners this data directory registered but holds no token for (a `configure` killed, or that lost
+   * GitLab's answer, while GitLab created them), deleted now.
+   */
+  orphansDeleted: OrphanRunner[];
   failed: ConfigureFailure[];
   projectId: number;
   tokensFile: string;
@@ -54,26 +61,25 @@ export interface ConfigureResult {
   systemIdCreated: boolean;
 }
 
-/** The runner description of an instance: `<name>-<instance>`, as the original tool registered it. */
-export function runnerDescription(config: Config, instance: string): string {
-  return `${config.name}-${instance}`;
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
-
-type Task = { kind: 'sync'; instance: string } | { kind: 'delete'; instance: string };
 
 /**
  * `gitlab-meta-runner configure`: makes the project's runners match the config's instances, then writes the
  * generated gitlab-runner config and `.runner_system_id`.
  *
- * - An instance with a stored token: its runner gets the description `<name>-<instance>`, the tags and
- *   `run_untagged` of the config; if GitLab answers 404 (deleted there) it is registered again.
+ * - It holds the tokens lock throughout (see {@link withTokensLock}): no `run` renews a token meanwhile.
+ * - Before any request it proves that tokens can be stored (the data directory's registration id and the
+ *   tokens file are written); if not, it registers nothing and throws `MR_CONFIGURE_TOKENS_UNWRITABLE`.
+ * - Runners that carry this data directory's registration id but have no stored token (orphans of a
+ *   `configure` killed while GitLab created them) are deleted.
+ * - An instance with a stored token: its runner gets the description `<name>-<instance> [<registration
+ *   id>]`, the tags and `run_untagged` of the config; if GitLab answers 404 (deleted there) it is
+ *   registered again.
  * - An instance without one: a runner is registered (locked to the project, not paused).
  * - A stored instance no longer in the config: its runner is deleted (404: already gone, fine).
- * - Then tokens that expire within `rotate_tokens_within` are renewed.
+ * - Then every token is verified, and refused or expiring ones are renewed (and verified again).
  *
  * Every token GitLab returns is written to the tokens file (atomically, 0600) before any further request
  * starts, so a failure or a kill at any point loses no token. A failed update, deletion or renewal keeps
@@ -83,18 +89,50 @@ type Task = { kind: 'sync'; instance: string } | { kind: 'delete'; instance: str
  */
 export async function configure(options: ConfigureOptions): Promise<ConfigureResult> {
   const { config, dataDir, context } = options;
-  const logger = options.logger ?? silentLogger;
-  const now = options.now ?? (() => new Date());
   const tokensFile = tokensFilePath(dataDir, config.name);
   const configFile = generatedConfigPath(dataDir, config.name, options.generatedConfigFile);
-  const store = new TokenStore(tokensFile, await readTokens(tokensFile));
-
   // Check every [runner] template before changing anything in GitLab.
   const placeholders: TokensFile = {};
   for (const instance of Object.keys(config.runners))
     placeholders[instance] = { id: 0, token: 'placeholder' };
   generateConfig(config, placeholders, context);
+  return withTokensLock(
+    {
+      tokensFile,
+      generatedConfigFile: configFile,
+      purpose: 'gitlab-meta-runner configure',
+      logger: options.logger,
+      signal: options.signal,
+    },
+    (signal) => configureLocked({ ...options, signal }, tokensFile, configFile),
+  );
+}
 
+/** Proves, before any request, that tokens can be stored: the registration id and the tokens file. */
+async function proveWritable(store: TokenStore, dataDir: string, name: string): Promise<string> {
+  try {
+    const id = await ensureRegistrationId(dataDir, name);
+    await store.probe();
+    return id;
+  } catch (error) {
+    throw new RegistrationError(
+      'MR_CONFIGURE_TOKENS_UNWRITABLE',
+      `cannot store runner tokens: ${asError(error).message}; nothing was registered`,
+      { hint: `make ${dataDir} writable (and not full), then run configure again`, cause: error },
+    );
+  }
+}
+
+async function configureLocked(
+  options: ConfigureOptions & { signal: AbortSignal },
+  tokensFile: string,
+  configFile: string,
+): Promise<ConfigureResult> {
+  const { config, dataDir, context, signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? (() => new Date());
+  const store = new TokenStore(tokensFile, await readTokens(tokensFile));
+  const registrationId = await proveWritable(store, dataDir, config.name);
   const client =
     options.client ??
     new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
@@ -105,6 +143,7 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
     deleted: [],
     rotated: [],
     failed: [],
+    orphansDeleted: [],
     projectId: 0,
     tokensFile,
     generatedConfigFile: configFile,
@@ -113,125 +152,50 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
     systemIdCreated: false,
   };
   try {
-    const project = await client.getProject(config.project, { signal: options.signal });
+    const project = await client.getProject(config.project, { signal });
     result.projectId = project.id;
-    const signal = options.signal;
-    /** Runners whose token could not be written (reported with the failure). */
-    const lost: string[] = [];
-
-    const register = async (instance: string): Promise<void> => {
-      const runner = config.runners[instance]!;
-      await store.ready();
-      const created = await client.createRunner(
-        {
-          projectId: project.id,
-          description: runnerDescription(config, instance),
-          tagList: runner.tags,
-          runUntagged: runner.run_untagged,
-          locked: true,
-          paused: false,
-        },
-        { signal },
-      );
-      try {
-        await store.set(instance, {
-          id: created.id,
-          token: created.token,
-          token_obtained_at: now().toISOString(),
-          ...(created.token_expires_at ? { token_expires_at: created.token_expires_at } : {}),
-        });
-      } catch (error) {
-        lost.push(
-          `runner ${created.id} (instance ${instance}) was registered, but its token could not be stored`,
-        );
-        throw error;
-      }
-    };
-
-    const tasks: Task[] = [
-      ...Object.keys(config.runners).map((instance) => ({ kind: 'sync' as const, instance })),
-      ...Object.keys(store.tokens)
-        .filter((instance) => !Object.hasOwn(config.runners, instance))
-        .map((instance) => ({ kind: 'delete' as const, instance })),
-    ];
-    const fresh = new Set<string>();
-    const work = async (task: Task) => {
-      const { instance } = task;
-      const stored = store.get(instance);
-      let action: ConfigureFailure['action'] =
-        task.kind === 'delete' ? 'delete' : stored ? 'update' : 'create';
-      try {
-        if (task.kind === 'delete') {
-          await store.ready();
-          try {
-            await client.deleteRunner(stored!.id, { signal });
-          } catch (error) {
-            if (!isNotFound(error)) throw error;
-            logger.verbose('runner of a removed instance was already gone', { instance, runner: stored!.id });
-          }
-          await store.delete(instance);
-          result.deleted.push(instance);
-          logger.info('deleted the runner of a removed instance', { instance, runner: stored!.id });
-        } else if (stored) {
-          const runner = config.runners[instance]!;
-          await store.ready();
-          try {
-            await client.updateRunner(
-              stored.id,
-              {
-                description: runnerDescription(config, instance),
-                tagList: runner.tags,
-                runUntagged: runner.run_untagged,
-              },
-              { signal },
-            );
-            result.updated.push(instance);
-            logger.info('updated runner', { instance, runner: stored.id });
-          } catch (error) {
-            if (!isNotFound(error)) throw error;
-            logger.warn('runner is gone from GitLab (404); registering it again', {
-              instance,
-              runner: stored.id,
-            });
-            action = 'create';
-            await register(instance);
-            fresh.add(instance);
-            result.recreated.push(instance);
-            logger.info('registered runner again', { instance, runner: store.get(instance)!.id });
-          }
-        } else {
-          await register(instance);
-          fresh.add(instance);
-          result.created.push(instance);
-          logger.info('registered runner', { instance, runner: store.get(instance)!.id });
-        }
-      } catch (error) {
-        // Once the tokens file cannot be written, that is the one failure reported (below).
-        if (store.failure !== undefined) return;
-        result.failed.push({ instance, action, error: asError(error) });
-        logger.error(`cannot ${action} the runner of ${instance}: ${asError(error).message}`, { instance });
-      }
-    };
-    // No request starts once the tokens file cannot be written.
-    await forEachLimited(tasks, options.concurrency ?? 4, work, () => store.failure === undefined);
+    const orphans = () =>
+      deleteOrphanRunners({
+        client,
+        projectId: project.id,
+        registrationId,
+        storedIds: new Set(Object.values(store.tokens).map((t) => t.id)),
+        logger,
+        signal,
+      });
+    result.orphansDeleted.push(...(await orphans()));
+    const done = await reconcileRunners(store, {
+      client,
+      config,
+      projectId: project.id,
+      registrationId,
+      concurrency: options.concurrency ?? 4,
+      logger,
+      now,
+      signal,
+    });
+    for (const key of ['created', 'updated', 'recreated', 'deleted', 'failed'] as const)
+      (result[key] as unknown[]).push(...done[key]);
     if (store.failure !== undefined) {
       const failure = asError(store.failure);
       throw new RegistrationError(
         'MR_CONFIGURE_TOKENS_UNWRITABLE',
         `cannot store runner tokens: ${failure.message}`,
         {
-          details: lost,
+          details: done.lost,
           hint:
-            lost.length > 0
-              ? 'delete the runners named above in GitLab (Settings → CI/CD → Runners), fix the problem, and run configure again'
+            done.lost.length > 0
+              ? "fix the problem and run configure again: it deletes the runners named above (they carry this data directory's registration id) and registers new ones"
               : 'fix the problem and run configure again',
           cause: failure,
         },
       );
     }
+    // A registration that failed may have created the runner before its answer was lost: delete it now.
+    if (done.failed.some((f) => f.action === 'create')) result.orphansDeleted.push(...(await orphans()));
 
     // Runners registered just now have fresh tokens; failed ones were reported already.
-    for (const failure of result.failed) fresh.add(failure.instance);
+    const fresh = new Set([...done.fresh, ...done.failed.map((f) => f.instance)]);
     const rotation = await rotateInStore(store, {
       client,
       config,
@@ -248,7 +212,6 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
     if (!options.client) await client.close();
   }
   await store.ready();
-
   const written = await writeGeneratedConfig(configFile, config, store.tokens, { ...context, logger });
   result.included = written.included;
   const systemId = await ensureSystemId(configFile);

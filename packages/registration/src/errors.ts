@@ -1,7 +1,11 @@
 import { MetaRunnerError, type MetaRunnerErrorOptions } from '@mr/node-kit/errors';
 
 /** Every code the registration errors carry. */
-export const REGISTRATION_ERROR_CODES = ['MR_CONFIGURE_TOKENS_UNWRITABLE'] as const;
+export const REGISTRATION_ERROR_CODES = [
+  'MR_CONFIGURE_TOKENS_UNWRITABLE',
+  'MR_CONFIGURE_TOKENS_LOCK',
+  'MR_CONFIGURE_TOKEN_UNVERIFIED',
+] as const;
 export type RegistrationErrorCode = (typeof REGISTRATION_ERROR_CODES)[number];
 
 export type RegistrationErrorOptions = MetaRunnerErrorOptions;

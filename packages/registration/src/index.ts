@@ -13,3 +13,5 @@ export {
   type RotateResult,
   rotateExpiringTokens,
 } from './rotate.js';
+export { type OrphanRunner, registrationIdPath } from './orphans.js';
+export { tokensLockPath, withTokensLock } from './token-lock.js';

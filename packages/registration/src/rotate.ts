@@ -10,6 +10,8 @@ import {
   writeGeneratedConfig,
 } from '@mr/runner-config';
 import { forEachLimited } from '@mr/node-kit';
+import { RegistrationError } from './errors.js';
+import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
 
 /** An instance whose runner could not be changed, and why (the error never holds a token). */
@@ -79,20 +81,14 @@ export async function rotateInStore(store: TokenStore, options: RotateOptions): 
       }
       const expiring = expiresAt !== undefined && Date.parse(expiresAt) - now().getTime() <= within;
       if (!refused && !expiring) return;
-      await store.ready();
-      const reset = await options.client.resetRunnerToken(entry.id, { signal: options.signal });
-      const renewed: RunnerToken = {
-        id: entry.id,
-        token: reset.token,
-        token_obtained_at: now().toISOString(),
-        ...(reset.token_expires_at ? { token_expires_at: reset.token_expires_at } : {}),
-      };
-      await store.set(instance, renewed);
+      // A token GitLab returns must be storable: prove it before GitLab revokes the old one.
+      await store.probe();
+      const expires = await renewVerified(store, instance, entry, options);
       rotated.push(instance);
       logger.info(refused ? 'renewed a token GitLab refused' : 'renewed an expiring token', {
         instance,
         runner: entry.id,
-        expires: reset.token_expires_at ?? 'never',
+        expires: expires ?? 'never',
       });
     } catch (error) {
       if (store.failure !== undefined) throw store.failure;
@@ -104,6 +100,49 @@ export async function rotateInStore(store: TokenStore, options: RotateOptions): 
     }
   });
   return { rotated, failed };
+}
+
+/** Renewals tried when GitLab refuses the token it has just issued (someone reset it again at once). */
+const RENEWAL_ATTEMPTS = 3;
+
+/**
+ * Resets a runner's token, stores the new one at once, then asks GitLab whether it accepts that token
+ * (`POST /runners/verify`): a token reset again by someone else in between is renewed again, so that what
+ * is stored is what GitLab accepts. Returns the new token's expiry. Throws `MR_CONFIGURE_TOKEN_UNVERIFIED`
+ * when GitLab refuses every token it issued, or the error of a failed request.
+ */
+async function renewVerified(
+  store: TokenStore,
+  instance: string,
+  entry: RunnerToken,
+  options: RotateOptions,
+): Promise<string | undefined> {
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? silentLogger;
+  for (let attempt = 1; attempt <= RENEWAL_ATTEMPTS; attempt++) {
+    await store.ready();
+    const reset = await options.client.resetRunnerToken(entry.id, { signal: options.signal });
+    await store.set(instance, {
+      id: entry.id,
+      token: reset.token,
+      token_obtained_at: now().toISOString(),
+      ...(reset.token_expires_at ? { token_expires_at: reset.token_expires_at } : {}),
+    });
+    const verified = await options.client.verifyRunner(reset.token, { signal: options.signal });
+    if (verified !== null) return reset.token_expires_at ?? undefined;
+    logger.warn('GitLab refuses the token it has just issued (reset again elsewhere?); renewing it again', {
+      instance,
+      runner: entry.id,
+      attempt,
+    });
+  }
+  throw new RegistrationError(
+    'MR_CONFIGURE_TOKEN_UNVERIFIED',
+    `GitLab refused each of the ${RENEWAL_ATTEMPTS} tokens it issued for runner ${entry.id} (instance ${instance})`,
+    {
+      hint: "something else resets this runner's token (another tool, or an older gitlab-meta-runner on another data directory); stop it, then run configure again",
+    },
+  );
 }
 
 export interface RotateExpiringTokensOptions extends RotateOptions {
@@ -122,22 +161,28 @@ export interface RotateExpiringTokensOptions extends RotateOptions {
  */
 export async function rotateExpiringTokens(options: RotateExpiringTokensOptions): Promise<RotateResult> {
   const { config, dataDir } = options;
-  const store = new TokenStore(
-    tokensFilePath(dataDir, config.name),
-    await readTokens(tokensFilePath(dataDir, config.name)),
+  const tokensFile = tokensFilePath(dataDir, config.name);
+  const configFile = generatedConfigPath(dataDir, config.name, options.generatedConfigFile);
+  return withTokensLock(
+    {
+      tokensFile,
+      generatedConfigFile: configFile,
+      purpose: 'gitlab-meta-runner run (renewing runner tokens)',
+      logger: options.logger,
+      signal: options.signal,
+    },
+    async (signal) => {
+      // Read under the lock: a `configure` that held it may have renewed the tokens just now.
+      const store = new TokenStore(tokensFile, await readTokens(tokensFile));
+      const result = await rotateInStore(store, { ...options, signal });
+      await store.ready();
+      if (store.changed) {
+        await writeGeneratedConfig(configFile, config, store.tokens, {
+          ...options.context,
+          logger: options.logger,
+        });
+      }
+      return result;
+    },
   );
-  const result = await rotateInStore(store, options);
-  await store.ready();
-  if (store.changed) {
-    await writeGeneratedConfig(
-      generatedConfigPath(dataDir, config.name, options.generatedConfigFile),
-      config,
-      store.tokens,
-      {
-        ...options.context,
-        logger: options.logger,
-      },
-    );
-  }
-  return result;
 }

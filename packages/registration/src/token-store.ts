@@ -6,8 +6,9 @@ import { type RunnerToken, readTokens, type TokensFile, writeTokens } from '@mr/
  * write after the other. `ready()` resolves when the file on disk holds every change made so far; callers
  * await it before each GitLab request, so a token is on disk before the next request starts.
  *
- * Each write applies this store's own changes to the file as it is on disk at that moment, so entries that
- * another process wrote meanwhile (`run` renewing a token while `configure` runs) are kept.
+ * Each write applies this store's own changes to the file as it is on disk at that moment. Writers hold the
+ * tokens lock (see `withTokensLock`), so no other process changes the file meanwhile; the merge keeps
+ * entries written by a process that does not take the lock (an older version).
  */
 export class TokenStore {
   readonly path: string;
@@ -17,6 +18,7 @@ export class TokenStore {
   #writing: Promise<void> = Promise.resolve();
   #failure: unknown;
   #changed = false;
+  #probed = false;
 
   constructor(path: string, tokens: TokensFile) {
     this.path = path;
@@ -62,27 +64,42 @@ export class TokenStore {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
+  /**
+   * Writes the file as it is on disk merged with this store's changes (creating it when missing), to prove
+   * before a GitLab request that a token it returns can be stored. Only the first call writes.
+   */
+  probe(): Promise<void> {
+    if (!this.#probed) {
+      this.#probed = true;
+      this.#writing = this.#writing.then(() => this.#flush());
+    }
+    return this.ready();
+  }
+
   #write(): Promise<void> {
     this.#changed = true;
-    this.#writing = this.#writing.then(async () => {
-      if (this.#failure !== undefined) return;
-      try {
-        // A file that is gone or cannot be read now is replaced by this store's view, which holds every
-        // token it knew.
-        const onDisk = existsSync(this.path)
-          ? await readTokens(this.path).catch(() => this.#tokens)
-          : this.#tokens;
-        const merged: TokensFile = { ...onDisk };
-        for (const [instance, entry] of this.#own) {
-          if (entry === null) delete merged[instance];
-          else merged[instance] = entry;
-        }
-        await writeTokens(this.path, merged);
-        this.#tokens = merged;
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
+    this.#probed = true;
+    this.#writing = this.#writing.then(() => this.#flush());
     return this.ready();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#failure !== undefined) return;
+    try {
+      // A file that is gone or cannot be read now is replaced by this store's view, which holds every
+      // token it knew.
+      const onDisk = existsSync(this.path)
+        ? await readTokens(this.path).catch(() => this.#tokens)
+        : this.#tokens;
+      const merged: TokensFile = { ...onDisk };
+      for (const [instance, entry] of this.#own) {
+        if (entry === null) delete merged[instance];
+        else merged[instance] = entry;
+      }
+      await writeTokens(this.path, merged);
+      this.#tokens = merged;
+    } catch (error) {
+      this.#failure = error;
+    }
   }
 }

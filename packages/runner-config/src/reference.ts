@@ -102,6 +102,8 @@ renamed into place, so a crash never leaves half a file.
 | \`<name>.tokens\` | id and authentication token of each registered runner instance (mode 0600; same format as the original tool) |
 | \`<name>.gitlab-config.toml\` | the generated gitlab-runner config, one \`[[runners]]\` per registered instance (mode 0600; \`--generated-config-file\` names another path) |
 | \`<name>.state\` | launches still in flight, so that \`run\` can restart without launching twice |
+| \`<name>.registration-id\` | a random id that \`configure\` appends to the description of every runner it registers (\`<name>-<instance> [mr-…]\`), so that it can find and delete runners it registered but never stored a token for |
+| \`<name>.tokens.lock\` | present while a command resets runner tokens or writes the two files holding them (\`configure\`, and the renewal in \`run\`/\`run-single\`); others wait for it |
 `;
 
 const ERRORS = `## Error codes
