@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readTokens, writeTokens } from '@mr/runner-config';
 import { describe, expect, it } from 'vitest';
 import type { ConfigureResult } from './configure.js';
@@ -55,10 +55,7 @@ describe('configure', () => {
     const t = await setup({ a: ['a'], b: ['b'], c: ['c'] });
     // While GitLab registers the first runner, the tokens file becomes impossible to replace.
     t.sim.on('request', (r) => {
-      if (r.endpoint === 'POST /user/runners' && !statSync(t.tokensFile).isDirectory()) {
-        rmSync(t.tokensFile);
-        mkdirSync(t.tokensFile);
-      }
+      if (r.endpoint === 'POST /user/runners' && !existsSync(t.tokensFile)) mkdirSync(t.tokensFile);
     });
     const error = await t.run(undefined, 1).catch((e: unknown) => e);
     expect(error).toMatchObject({

@@ -70,8 +70,9 @@ function asError(error: unknown): Error {
  * generated gitlab-runner config and `.runner_system_id`.
  *
  * - It holds the tokens lock throughout (see {@link withTokensLock}): no `run` renews a token meanwhile.
- * - Before any request it proves that tokens can be stored (the data directory's registration id and the
- *   tokens file are written); if not, it registers nothing and throws `MR_CONFIGURE_TOKENS_UNWRITABLE`.
+ * - Once the project is read, before any change in GitLab, it proves that tokens can be stored (the data
+ *   directory's registration id is written, an existing tokens file rewritten); if not, it registers
+ *   nothing and throws `MR_CONFIGURE_TOKENS_UNWRITABLE`.
  * - Runners that carry this data directory's registration id but have no stored token (orphans of a
  *   `configure` killed while GitLab created them) are deleted.
  * - An instance with a stored token: its runner gets the description `<name>-<instance> [<registration
@@ -108,7 +109,7 @@ export async function configure(options: ConfigureOptions): Promise<ConfigureRes
   );
 }
 
-/** Proves, before any request, that tokens can be stored: the registration id and the tokens file. */
+/** Proves, before any change in GitLab, that tokens can be stored: the registration id and the tokens file. */
 async function proveWritable(store: TokenStore, dataDir: string, name: string): Promise<string> {
   try {
     const id = await ensureRegistrationId(dataDir, name);
@@ -132,7 +133,6 @@ async function configureLocked(
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const store = new TokenStore(tokensFile, await readTokens(tokensFile));
-  const registrationId = await proveWritable(store, dataDir, config.name);
   const client =
     options.client ??
     new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
@@ -154,6 +154,7 @@ async function configureLocked(
   try {
     const project = await client.getProject(config.project, { signal });
     result.projectId = project.id;
+    const registrationId = await proveWritable(store, dataDir, config.name);
     const orphans = () =>
       deleteOrphanRunners({
         client,

@@ -1,4 +1,4 @@
-import { readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Logger, silentLogger } from '@mr/logger';
 import { acquireLock } from '@mr/node-kit/lock';
@@ -64,6 +64,8 @@ export async function withTokensLock<T>(
   const lost = new AbortController();
   let lock: Awaited<ReturnType<typeof acquireLock>>;
   try {
+    // The data directory holds secrets: created private, as writeFileAtomic would.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     lock = await acquireLock(path, {
       purpose: options.purpose,
       signal: options.signal,

@@ -65,13 +65,14 @@ export class TokenStore {
   }
 
   /**
-   * Writes the file as it is on disk merged with this store's changes (creating it when missing), to prove
-   * before a GitLab request that a token it returns can be stored. Only the first call writes.
+   * Rewrites an existing file as it is on disk merged with this store's changes, to prove before a GitLab
+   * request that a token it returns can be stored. Only the first call writes; a missing file is left
+   * missing (creating it needs only the directory, which the caller proves writable).
    */
   probe(): Promise<void> {
     if (!this.#probed) {
       this.#probed = true;
-      this.#writing = this.#writing.then(() => this.#flush());
+      this.#writing = this.#writing.then(() => (existsSync(this.path) ? this.#flush() : undefined));
     }
     return this.ready();
   }
