@@ -107,7 +107,7 @@ describe('runners created while configure dies or loses the answer', { timeout: 
 
   it('are deleted in the same run when GitLab created the runner but the connection dropped before the answer', async () => {
     const sim = await simulator();
-    const trials = 5;
+    const trials = 3;
     for (let trial = 1; trial <= trials; trial++) {
       const w = workspace(sim);
       const dropped = sim.inject({ endpoint: 'POST /user/runners', afterHandling: true, drop: true });
@@ -150,7 +150,7 @@ describe('runners created while configure dies or loses the answer', { timeout: 
 
   it('leaves no temporary token file behind when killed while writing one', async () => {
     const sim = await simulator();
-    const trials = 10;
+    const trials = 6;
     let leftByKill = 0;
     for (let trial = 1; trial <= trials; trial++) {
       const w = workspace(sim);

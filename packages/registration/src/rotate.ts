@@ -6,6 +6,7 @@ import {
   type InstanceContext,
   readTokens,
   type RunnerToken,
+  type TokensFile,
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
@@ -153,16 +154,29 @@ export interface RotateExpiringTokensOptions extends RotateOptions {
   context: InstanceContext;
 }
 
+/** Whether any configured instance has a token whose expiry is unknown or within the window. */
+function anyDue(tokens: TokensFile, options: RotateOptions): boolean {
+  const within = options.withinMs ?? options.config.rotate_tokens_within;
+  const now = (options.now ?? (() => new Date()))().getTime();
+  return Object.keys(options.config.runners).some((name) => {
+    const entry = tokens[name];
+    if (!entry || options.skip?.has(name)) return false;
+    return entry.token_expires_at === undefined || Date.parse(entry.token_expires_at) - now <= within;
+  });
+}
+
 /**
- * For `run` and `configure`: renews runner tokens that expire within `rotate_tokens_within`, writing the
+ * For `run` and `run-single`: renews runner tokens that expire within `rotate_tokens_within`, writing the
  * tokens file after each renewal, and rewrites the generated gitlab-runner config when any token changed
- * (a `run-single` started later reads the new token from it). Failures are logged and returned; the old
- * token stays in both files.
+ * (a `run-single` started later reads the new token from it). When a token is due it takes the tokens lock
+ * and reads the tokens again inside it. Failures are logged and returned; the old token stays in both files.
  */
 export async function rotateExpiringTokens(options: RotateExpiringTokensOptions): Promise<RotateResult> {
   const { config, dataDir } = options;
   const tokensFile = tokensFilePath(dataDir, config.name);
   const configFile = generatedConfigPath(dataDir, config.name, options.generatedConfigFile);
+  // Nothing due: no lock needed (a `configure` holding it is left alone).
+  if (!anyDue(await readTokens(tokensFile), options)) return { rotated: [], failed: [] };
   return withTokensLock(
     {
       tokensFile,
