@@ -1,16 +1,31 @@
-// The whole path, set up for the whole-path test and benchmark: a GitLab simulator with one project, a
+// The whole path, set up for the end-to-end tests and the benchmark: a GitLab simulator with one project, a
 // config whose runner `cpu` uses our executor (`gitlab-meta-runner executor`) with the stand-in apptainer,
-// `configure` run once, and `gitlab-meta-runner run` started with a local batch command (`bg-submit`) that
-// launches the stand-in gitlab-runner.
+// `configure` run once, and `gitlab-meta-runner run` started with a batch command (a local background
+// command, `bg-submit`, or the real Slurm's sbatch) that launches the stand-in gitlab-runner. Where
+// bubblewrap and a static busybox are installed, the stand-in apptainer pulls images from a local registry
+// of busybox root filesystems and runs image stages isolated in them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
-import { installStandInApptainer, makeTempDir, writeDevBin } from '@mr/test-support';
+import {
+  buildImageRegistry,
+  installStandInApptainer,
+  isolationUnavailable,
+  makeTempDir,
+  type StandInApptainer,
+  writeDevBin,
+} from '@mr/test-support';
+
+/** The images the local registry holds. */
+export const registryImages = ['alpine:3.20', 'busybox:1.36'];
 
 export interface WholePath {
   dir: string;
   sim: GitLabSimulator;
+  apptainer: StandInApptainer;
+  /** Image stages run isolated (bubblewrap, busybox images). */
+  isolated: boolean;
   /** MR_STANDIN_RECORD: one JSON line per stand-in runner run, written when it exits. */
   record: string;
   /** What `gitlab-meta-runner run` wrote to stderr so far. */
@@ -24,6 +39,10 @@ export interface WholePathOptions {
   interval: number;
   /** Temp directory prefix. */
   prefix: string;
+  /** Launch through the real Slurm's sbatch instead of a local background command. */
+  slurm?: boolean;
+  /** Run image stages isolated when the machine can (default true). */
+  isolate?: boolean;
 }
 
 const exited = (child: ChildProcess) =>
@@ -32,13 +51,31 @@ const exited = (child: ChildProcess) =>
     else child.once('close', () => resolve());
   });
 
+const runSingle = `#!/bin/sh
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+`;
+
+function launchSection(dir: string, slurm: boolean): string {
+  if (!slurm) return `executable = "bg-submit"\nstdin = """\n${runSingle}"""`;
+  // Each batch job's output lands in launch/, where a failing test can read it.
+  return `executable = "sbatch"
+args = ["--parsable", "--output=${join(dir, 'launch', 'slurm-%j.out')}"]
+workdir = "${join(dir, 'launch')}"
+stdin = """
+${runSingle}"""
+timeout = 60`;
+}
+
 export async function startWholePath(options: WholePathOptions): Promise<WholePath> {
   const dir = makeTempDir(options.prefix);
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
+  mkdirSync(join(dir, 'launch'), { recursive: true });
   writeDevBin(bin, 'mr-gitlab-runner-standin', 'gitlab-runner');
   const meta = writeDevBin(bin, 'gitlab-meta-runner');
-  const apptainer = installStandInApptainer(dir);
+  const isolated = options.isolate !== false && isolationUnavailable() === undefined;
+  const registry = buildImageRegistry(join(dir, 'registry'), isolated ? registryImages : []);
+  const apptainer = installStandInApptainer(dir, isolated ? { registry, isolate: true } : {});
   writeFileSync(
     join(bin, 'bg-submit'),
     '#!/bin/sh\nscript=$(mktemp)\ncat > "$script"\nnohup sh "$script" > "$script.out" 2>&1 < /dev/null &\necho $!\n',
@@ -69,11 +106,7 @@ tags = ["cpu"]
 interval = ${options.interval}
 
 [launch]
-executable = "bg-submit"
-stdin = """
-#!/bin/sh
-exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
-"""
+${launchSection(dir, options.slurm === true)}
 
 [executor]
 image_dir = "${join(dir, 'images')}"
@@ -103,6 +136,8 @@ cache_dir = "${join(dir, 'cache')}"
   return {
     dir,
     sim,
+    apptainer,
+    isolated,
     record,
     stderr: () => stderr,
     async close() {

@@ -38,3 +38,21 @@ export {
   runExecutorJob,
   type StageScript,
 } from './run-executor-job.js';
+export {
+  installStandInApptainer,
+  STAND_IN_VERSIONS,
+  type StandInApptainer,
+  type StandInApptainerOptions,
+  type StandInCall,
+  standInApptainerScript,
+  writeStandInImage,
+} from './apptainer-standin.js';
+export {
+  buildBusyboxRootfs,
+  buildImageRegistry,
+  bwrapAvailable,
+  findStaticBusybox,
+  isolationUnavailable,
+  registryImageDir,
+} from './image-registry.js';
+export { collectEntries, extractZip, readZip, type ZipEntry, zipArchive } from './zip-archive.js';

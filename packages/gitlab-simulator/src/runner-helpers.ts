@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { collectEntries, extractZip, zipArchive } from './zip-archive.js';
 
-// The helper commands gitlab-runner's predefined stages call on itself (gitlab-runner v19.4.0
-// commands/helpers/cache_archiver.go, cache_extractor.go, artifacts_uploader.go). The real ones write
-// zip files; this stand-in uses tar (the archive format is private between archiver and extractor, and the
-// artifacts upload says `artifact_format=gzip`, a format GitLab accepts).
-
-const run = promisify(execFile);
+// The helper commands gitlab-runner's predefined stages call on itself (gitlab-runner v19.3.0
+// commands/helpers/cache_archiver.go, cache_extractor.go, artifacts_uploader.go). Caches and artifacts are
+// zip archives, as the real helpers write them by default (see zip-archive.ts).
 
 interface HelperArgs {
   values: Record<string, string>;
@@ -48,8 +44,9 @@ async function cacheArchiver(args: HelperArgs, log: (line: string) => void): Pro
     return 0;
   }
   mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await run('tar', ['-czf', temp, '--', ...paths]);
+  // cache_archiver.go createZipFile: a temporary file beside the cache, renamed into place.
+  const temp = `${dirname(file)}/archive_${process.pid}`;
+  writeFileSync(temp, zipArchive(collectEntries(process.cwd(), paths)));
   renameSync(temp, file);
   log(`Created cache`);
   return 0;
@@ -64,7 +61,7 @@ async function cacheExtractor(args: HelperArgs, log: (line: string) => void): Pr
     log('Failed to extract cache');
     return 1;
   }
-  await run('tar', ['-xzf', file]);
+  extractZip(readFileSync(file), process.cwd());
   log('Successfully extracted cache');
   return 0;
 }
@@ -78,15 +75,16 @@ async function artifactsUploader(args: HelperArgs, log: (line: string) => void):
     log('ERROR: No files to upload');
     return 0;
   }
-  const temp = join(process.env.TMPDIR ?? '/tmp', `artifacts-${id}-${process.pid}.tar.gz`);
-  await run('tar', ['-czf', temp, '--', ...paths]);
+  // artifacts_uploader.go createBodyProvider: no --artifact-format means zip, sent as `<name>.zip`
+  // (DefaultUploadName "artifacts"); the stand-in writes no other format.
+  const format = args.values['artifact-format'] ?? 'zip';
+  if (format !== 'zip') throw new Error(`the stand-in uploads zip artifacts only, not ${format}`);
+  const name = basename(args.values.name ?? '') || 'artifacts';
   const form = new FormData();
-  const name = args.values.name ?? 'artifacts';
-  form.append('file', new Blob([readFileSync(temp)]), `${name}.tar.gz`);
-  rmSync(temp, { force: true });
+  form.append('file', new Blob([zipArchive(collectEntries(process.cwd(), paths))]), `${name}.zip`);
   const query = new URLSearchParams({
-    artifact_format: args.values['artifact-format'] ?? 'gzip',
-    artifact_type: 'archive',
+    artifact_format: format,
+    artifact_type: args.values['artifact-type'] ?? 'archive',
   });
   const response = await fetch(`${url.replace(/\/+$/, '')}/api/v4/jobs/${id}/artifacts?${query}`, {
     method: 'POST',

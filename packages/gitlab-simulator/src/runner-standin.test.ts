@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, packageDir, removeTempDirs, writeDevBin } from '@mr/test-support';
+import { readZip } from './zip-archive.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitLabSimulator, startSimulator } from './simulator.js';
 import { writeRunnerStandin } from './standin-wrapper.js';
@@ -202,8 +203,11 @@ describe('the gitlab-runner stand-in runs jobs through [runners.custom]', { time
     expect(sim.job(second!.id)!.status).toBe('success');
     expect(sim.jobTrace(second!.id)).toContain('cached-by-first');
     const [artifact] = sim.jobArtifacts(first!.id);
-    expect(artifact).toMatchObject({ format: 'gzip', type: 'archive' });
-    expect(artifact!.data.length).toBeGreaterThan(0);
+    // A zip archive, as gitlab-runner uploads by default, named after the artifact.
+    expect(artifact).toMatchObject({ format: 'zip', type: 'archive', fileName: 'artifacts.zip' });
+    const entries = readZip(artifact!.data);
+    expect(entries.map((e) => e.name)).toEqual(['out/', 'out/report.txt']);
+    expect(entries[1]!.data.toString()).toBe('report\n');
   });
 });
 

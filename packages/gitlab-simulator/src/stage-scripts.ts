@@ -15,7 +15,13 @@ export interface JobPayload {
   steps: Array<{ name: string; script: string[]; when?: string; allow_failure?: boolean }>;
   variables: Array<{ key: string; value: string }>;
   cache?: Array<{ key?: string; paths?: string[]; policy?: string; when?: string }>;
-  artifacts?: Array<{ name?: string; paths?: string[]; when?: string; artifact_type?: string }>;
+  artifacts?: Array<{
+    name?: string;
+    paths?: string[];
+    when?: string;
+    artifact_type?: string;
+    artifact_format?: string;
+  }>;
 }
 
 export interface StageScriptContext {
@@ -45,8 +51,11 @@ function header(context: StageScriptContext, cdProject: boolean): string {
   const exports = Object.entries(context.variables)
     .map(([k, v]) => `export ${k}=${quote(v)}`)
     .join('\n');
+  // The clock is /proc/uptime (10 ms steps): busybox's date, in the isolated images, has no %N. The
+  // computation runs in a subshell, so that a clock it cannot read never changes the script's exit code.
+  const uptime = `read -r __mr_up _ < /proc/uptime && echo "\${__mr_up%.*}\${__mr_up#*.}"`;
   const timing = context.timeScripts
-    ? `__mr_t0=$(date +%s%N); trap 'echo $(( $(date +%s%N) - __mr_t0 )) > "$0.ns"' EXIT\n`
+    ? `__mr_t0=$(${uptime}) 2>/dev/null; trap '(__mr_t1=$(${uptime}) && echo $(( (__mr_t1 - __mr_t0) * 10000000 )) > "$0.ns") 2>/dev/null' EXIT\n`
     : '';
   return `#!/usr/bin/env bash\n${timing}set -eo pipefail\n${exports}\n${cdProject ? 'cd "$CI_PROJECT_DIR"\n' : ''}`;
 }
@@ -153,7 +162,10 @@ echo "Skipping Git submodules setup"
         .map((a) => {
           const paths = (a.paths ?? []).map((p) => `--path ${quote(p)}`).join(' ');
           const name = a.name ? ` --name ${quote(a.name)}` : '';
-          return `${runner} artifacts-uploader --url ${quote(context.url)} --token "$CI_JOB_TOKEN" --id ${job.id} --artifact-format gzip${name} ${paths}`;
+          // shells/abstract.go writeUploadArtifact: --artifact-format and --artifact-type as the job says.
+          const format = a.artifact_format ? ` --artifact-format ${quote(a.artifact_format)}` : '';
+          const type = a.artifact_type ? ` --artifact-type ${quote(a.artifact_type)}` : '';
+          return `${runner} artifacts-uploader --url ${quote(context.url)} --token "$CI_JOB_TOKEN" --id ${job.id}${format}${type}${name} ${paths}`;
         })
         .join('\n');
       return `${header(context, true)}echo "Uploading artifacts..."\n${body}\n`;

@@ -5,3 +5,4 @@ export { type BinProcess, type RunBinOptions, runBin, runCli } from './run-bin.j
 export { makeTempDir, removeTempDirs } from './temp-dir.js';
 export * from './apptainer-stand-in.js';
 export * from './custom-executor-driver.js';
+export { slurmUnavailable } from './slurm.js';

@@ -1,10 +1,19 @@
-// The files of a demo directory: stand-ins for sbatch, squeue and gitlab-runner in bin/, and a config that
-// points at a GitLab simulator. Shared by `demo` and `demo --serve`.
+// The files of a demo directory: stand-ins for sbatch, squeue, gitlab-runner and apptainer in bin/, a local
+// image registry (busybox root filesystems) when image stages can run isolated, and a config that points at
+// a GitLab simulator and runs jobs through our executor. Shared by `demo` and `demo --serve`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GitLabSimulator, type JobSpec, type SimJob, writeRunnerStandin } from '@mr/gitlab-simulator';
+import {
+  buildImageRegistry,
+  type GitLabSimulator,
+  installStandInApptainer,
+  isolationUnavailable,
+  type JobSpec,
+  type SimJob,
+  writeRunnerStandin,
+} from '@mr/gitlab-simulator';
 import { tomlString } from '@mr/runner-config';
 
 /** The demo's runner instances and the tag sets of the jobs it queues (one set no instance can take). */
@@ -72,10 +81,15 @@ group_size = 2
 batch_system = "generic"
 status_command = [${tomlString(join(bin, 'squeue'))}]
 
+# Jobs run through our executor (gitlab-meta-runner executor) with the demo's stand-in apptainer.
+[executor]
+image_dir = ${tomlString(join(dir, 'images'))}
+apptainer_executable = ${tomlString(join(bin, 'apptainer'))}
+
 [runner]
 builds_dir = ${tomlString(join(dir, 'builds', '$NAME'))}
 cache_dir = ${tomlString(join(dir, 'cache'))}
-executor = "shell"
+executor = "custom"
 `;
 }
 
@@ -88,7 +102,14 @@ export interface DemoDir {
   spool: string;
   dataDir: string;
   configFile: string;
+  /** The local image registry the stand-in apptainer pulls from, when image stages run isolated. */
+  registry: string | undefined;
+  /** Why image stages run on the host, not isolated (undefined: they run isolated). */
+  notIsolated: string | undefined;
 }
+
+/** The images of the demo's jobs. */
+export const demoImages = ['alpine:3.20', 'busybox:1.36'];
 
 /** Writes the stand-ins and the config for `sim` into `dir`. */
 export function writeDemoDir(dir: string, sim: GitLabSimulator): DemoDir {
@@ -98,33 +119,52 @@ export function writeDemoDir(dir: string, sim: GitLabSimulator): DemoDir {
     spool: join(dir, 'spool'),
     dataDir: join(dir, 'data'),
     configFile: join(dir, 'config.toml'),
+    registry: undefined,
+    notIsolated: isolationUnavailable(),
   };
   for (const sub of [d.bin, d.spool, d.dataDir]) mkdirSync(sub, { recursive: true });
   const launchBatch = moduleCommand('demo/local-batch-bin');
   writeExecutable(join(d.bin, 'sbatch'), [...launchBatch, 'submit', d.spool]);
   writeExecutable(join(d.bin, 'squeue'), [...launchBatch, 'queue', d.spool]);
   writeRunnerStandin(d.bin);
+  if (!d.notIsolated) d.registry = buildImageRegistry(join(dir, 'registry'), demoImages);
+  installStandInApptainer(d.bin, d.registry ? { registry: d.registry, isolate: true } : {});
   writeFileSync(d.configFile, demoConfig(sim.url, dir));
   return d;
 }
 
 /** The kinds of job the demo runs, in turn: real scripts with the outcomes a user meets. */
 const demoJobs: readonly JobSpec[] = [
-  { name: 'pass', script: ['cat README.md', 'echo "the build works"'] },
-  { name: 'fail', script: ['echo "running the tests"', 'exit 3'] },
-  { name: 'allowed-to-fail', script: ['echo "a flaky check"', 'exit 4'], allowFailureExitCodes: [4] },
+  {
+    name: 'pass',
+    image: 'alpine:3.20',
+    script: [
+      'cat README.md',
+      `echo "the build works, in the image $(cat /etc/mr-image 2>/dev/null || echo '(none: not isolated)')"`,
+    ],
+  },
+  { name: 'fail', image: 'alpine:3.20', script: ['echo "running the tests"', 'exit 3'] },
+  {
+    name: 'allowed-to-fail',
+    image: 'busybox:1.36',
+    script: ['echo "a flaky check"', 'exit 4'],
+    allowFailureExitCodes: [4],
+  },
   {
     name: 'cache-and-artifact',
+    image: 'alpine:3.20',
     script: [
       'mkdir -p deps out',
       'if [ -f deps/downloaded ]; then echo "dependencies restored from the cache"; else echo fetched > deps/downloaded; fi',
       'date > out/report.txt',
+      'echo "report written to out/report.txt"',
     ],
     cache: [{ key: 'deps', paths: ['deps/'] }],
     artifacts: [{ paths: ['out/'] }],
   },
   {
     name: 'after-script',
+    image: 'busybox:1.36',
     script: ['echo "main script"', 'false'],
     afterScript: ['echo "after_script sees CI_JOB_STATUS=$CI_JOB_STATUS"'],
   },

@@ -20,7 +20,8 @@ import { stopJobs } from '../demo/local-batch.js';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from '../io.js';
 
-const demoTimeoutMs = 120_000;
+// Every job runs about ten executor calls, each a process start: generous on a busy machine.
+const demoTimeoutMs = 300_000;
 
 interface Progress {
   pending: number;
@@ -69,7 +70,7 @@ export async function demoHandler(
   try {
     sim = await startSimulator({ projects: [{ id: 1, path: demoProject }] });
     const matchableIds = queueDemoJobs(sim, jobs);
-    const { dataDir, configFile } = writeDemoDir(dir, sim);
+    const { dataDir, configFile, registry, notIsolated } = writeDemoDir(dir, sim);
 
     const env: Record<string, string | undefined> = {
       ...context.env,
@@ -88,6 +89,12 @@ export async function demoHandler(
 
     out.write(
       `GitLab simulator on ${sim.url}, project ${demoProject}: ${jobs} pending jobs for the runner instances cpu and gpu, and 1 (tags: ${unmatchableTags.join(', ')}) that no instance can take.\n`,
+    );
+    out.write(
+      'Each job runs through gitlab-meta-runner executor, in the images of the stand-in apptainer: ' +
+        (registry
+          ? `isolated with bubblewrap in busybox root filesystems from a local registry (${registry}).\n`
+          : `on this host, not isolated (${notIsolated}; install bubblewrap and busybox-static to isolate them).\n`),
     );
     out.write(`Config: ${configFile}\n\n== configure\n`);
     const config = await loadConfig(configFile, { env });
@@ -130,7 +137,7 @@ export async function demoHandler(
       return {
         pending: all.filter((j) => j.status === 'pending').length,
         running: all.filter((j) => j.status === 'running').length,
-        done: all.filter((j) => j.status === 'success' || j.status === 'failed').length,
+        done: all.filter((j) => ['success', 'failed', 'canceled'].includes(j.status)).length,
         inFlight: launcher.state.launches.length,
       };
     };
@@ -163,12 +170,24 @@ export async function demoHandler(
       `${unmatched} job left pending: no runner instance has the tags ${unmatchableTags.join(', ')}.\n`,
     );
     const logDir = join(dir, 'logs');
-    if (keep) mkdirSync(logDir, { recursive: true });
+    const artifactDir = join(dir, 'artifacts');
+    if (keep) for (const d of [logDir, artifactDir]) mkdirSync(d, { recursive: true });
     out.write('\n== jobs (state, then the end of the log)\n');
     for (const job of sim.jobs().filter((j) => matchableIds.has(j.id))) {
       out.write(`${job.name} (job ${job.id}): ${stateText(job)}\n`);
-      for (const line of logTail(job.trace, 3)) out.write(`    ${line}\n`);
-      if (keep) writeFileSync(join(logDir, `job-${job.id}.log`), job.trace);
+      for (const line of logTail(job.trace, 4)) out.write(`    ${line}\n`);
+      for (const artifact of sim.jobArtifacts(job.id)) {
+        const kept = join(artifactDir, `job-${job.id}-${artifact.fileName}`);
+        if (keep) writeFileSync(kept, artifact.data);
+        out.write(
+          `    artifact ${artifact.fileName} (${artifact.format}, ${artifact.data.length} bytes) stored in the simulator${keep ? `, kept as ${kept}` : ''}\n`,
+        );
+      }
+      if (keep) {
+        const file = join(logDir, `job-${job.id}-${job.name}.log`);
+        writeFileSync(file, job.trace);
+        out.write(`    log: ${file}\n`);
+      }
     }
     const files = [
       ['config', configFile],
@@ -177,6 +196,8 @@ export async function demoHandler(
       ['launch state', statePath(dataDir, config.name)],
       ['batch job scripts and output', spool],
       ['job logs', logDir],
+      ['artifacts', artifactDir],
+      ...(registry ? [['image registry (busybox root filesystems)', registry]] : []),
     ];
     if (keep) {
       out.write(`\nFiles, kept in ${dir}:\n`);

@@ -25,7 +25,10 @@
 //   MR_STANDIN_ISOLATE           "bwrap": exec runs the command with bubblewrap in the root filesystem
 //                                MR_STANDIN_ROOTFS (a directory, the image's content), seeing the host only
 //                                through the mounts apptainer would make (opt-in; default: on the host)
-//   MR_STANDIN_ROOTFS            that directory (buildBusyboxRootfs in apptainer-stand-in.ts makes one)
+//   MR_STANDIN_ROOTFS            that directory (buildBusyboxRootfs in src/image-registry.ts makes one)
+//   MR_STANDIN_REGISTRY          a local image registry (buildImageRegistry in src/image-registry.ts): a pull
+//                                of an image it does not hold fails as a registry's "manifest unknown", and an
+//                                isolated exec runs in the pulled image's own root filesystem
 import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -116,6 +119,18 @@ const envNames = () =>
   Object.keys(process.env)
     .filter((k) => /^(APPTAINER|SINGULARITY)/.test(k))
     .sort();
+
+/** See registryImageDir in src/image-registry.ts: `<registry>/<reference with a tag>`. */
+function registryImageDir(registry, source) {
+  const reference = source.replace(/^[a-z]+:\/\//, '').replace(/^(?:index\.)?docker\.io\/(?:library\/)?/, '');
+  const tagged = /:[^/]+$/.test(reference) || reference.includes('@') ? reference : `${reference}:latest`;
+  return join(registry, tagged);
+}
+
+/** The source an image was pulled from (its `source=` line). */
+function imageSource(path) {
+  return /^source=(.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+}
 
 /** A complete image written by this stand-in (a partial one lacks the trailer). */
 function isImage(path) {
@@ -238,7 +253,9 @@ async function pull(args) {
       `While making image from oci registry: failed to get checksum for ${source}: unauthorized: authentication required`,
     );
   }
+  const localRegistry = process.env.MR_STANDIN_REGISTRY;
   if (
+    (localRegistry && !existsSync(registryImageDir(localRegistry, source))) ||
     failures.includes('pull') ||
     failures.some((f) => f.startsWith('pull:') && source.includes(f.slice(5)))
   ) {
@@ -445,22 +462,35 @@ function exec(args) {
     ? spawn(
         'bwrap',
         [
-          ...bwrapMounts({ mounts, contain, writableTmpfs, cwd: process.cwd() }),
+          ...bwrapMounts({ image, mounts, contain, writableTmpfs, cwd: process.cwd() }),
           '--chdir',
           cwd,
           '--',
           cmd,
           ...cmdArgs,
         ],
-        { env, stdio: 'inherit' },
+        // Its own process group: see forward below.
+        { env, stdio: 'inherit', detached: true },
       )
     : spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
-  const forward = (signal) => child.kill(signal);
+  // apptainer's monitor passes the signals it gets on to the container's process
+  // (internal/pkg/runtime/engine/apptainer/monitor_linux.go MonitorContainer, apptainer v1.3.6). bubblewrap
+  // would die of SIGTERM and take the command with it (--die-with-parent) before the command's own handler
+  // ran, so an isolated exec runs bwrap in a process group of its own and the signal goes to the sandbox's
+  // processes, not to bwrap; what the signal leaves running goes once the command ended, as the runner's
+  // kill of the whole group would take it.
+  let forwarded = false;
+  const forward = (signal) => {
+    if (!isolate) return child.kill(signal);
+    forwarded = true;
+    for (const pid of groupMembers(child.pid)) if (commandName(pid) !== 'bwrap') kill(pid, signal);
+  };
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
   child.on('error', (error) => fatal(`${cmd}: ${error.message}`));
   child.on('exit', (code, signal) => {
     log({ op: 'exec-exit', code, signal });
+    if (isolate && forwarded) for (const pid of groupMembers(child.pid)) kill(pid, 'SIGKILL');
     if (signal) {
       // A command killed by a signal makes the tool raise the same signal on itself, exiting 128+n only if
       // that did not end it (internal/app/starter/master_linux.go "mimic signal", apptainer v1.0.0).
@@ -471,6 +501,38 @@ function exec(args) {
     }
     process.exit(code ?? 0);
   });
+}
+
+/** The live processes of process group `pgid` (Linux /proc). */
+function groupMembers(pgid) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return pids;
+}
+
+function commandName(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function kill(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /**
@@ -490,10 +552,12 @@ function exec(args) {
  *   image's top-level entries read-only, remounted read-only unless --writable-tmpfs.
  * --pwd is the working directory (bwrap --chdir); a directory the container does not see fails there.
  */
-function bwrapMounts({ mounts, contain, writableTmpfs, cwd }) {
-  const rootfs = process.env.MR_STANDIN_ROOTFS;
+function bwrapMounts({ image, mounts, contain, writableTmpfs, cwd }) {
+  const registry = process.env.MR_STANDIN_REGISTRY;
+  const source = registry ? imageSource(image) : undefined;
+  const rootfs = source ? registryImageDir(registry, source) : process.env.MR_STANDIN_ROOTFS;
   if (!rootfs || !existsSync(rootfs))
-    fatal(`MR_STANDIN_ISOLATE=bwrap needs MR_STANDIN_ROOTFS (got ${rootfs})`);
+    fatal(`MR_STANDIN_ISOLATE=bwrap needs MR_STANDIN_REGISTRY or MR_STANDIN_ROOTFS (got ${rootfs})`);
   const args = ['--die-with-parent', '--tmpfs', '/'];
   for (const entry of readdirSync(rootfs)) {
     if (entry === 'proc' || entry === 'dev' || entry === 'tmp') continue;
