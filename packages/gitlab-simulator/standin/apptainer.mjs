@@ -473,12 +473,13 @@ function exec(args) {
         { env, stdio: 'inherit', detached: true },
       )
     : spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
-  // apptainer's monitor passes the signals it gets on to the container's process
-  // (internal/pkg/runtime/engine/apptainer/monitor_linux.go MonitorContainer, apptainer v1.3.6). bubblewrap
-  // would die of SIGTERM and take the command with it (--die-with-parent) before the command's own handler
-  // ran, so an isolated exec runs bwrap in a process group of its own and the signal goes to the sandbox's
-  // processes, not to bwrap; what the signal leaves running goes once the command ended, as the runner's
-  // kill of the whole group would take it.
+  // apptainer's monitor passes the signals it gets on to the container's process and lives until that
+  // process ended (internal/pkg/runtime/engine/apptainer/monitor_linux.go MonitorContainer, apptainer
+  // v1.3.6). bubblewrap instead dies of SIGTERM, so an isolated exec runs bwrap in a process group of its own
+  // without --die-with-parent, passes a signal on to the sandbox's processes (not to bwrap), and when bwrap
+  // itself was signalled (the executor signals every process under it) waits for the sandbox's processes to
+  // end before ending itself. Once the command ended after a signal, what it left running goes, as the
+  // runner's kill of the whole group would take it.
   let forwarded = false;
   const forward = (signal) => {
     if (!isolate) return child.kill(signal);
@@ -488,8 +489,12 @@ function exec(args) {
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
   child.on('error', (error) => fatal(`${cmd}: ${error.message}`));
-  child.on('exit', (code, signal) => {
+  child.on('exit', async (code, signal) => {
     log({ op: 'exec-exit', code, signal });
+    if (isolate && signal) {
+      const sandbox = () => groupMembers(child.pid).filter((pid) => commandName(pid) !== 'bwrap');
+      while (sandbox().length > 0) await new Promise((r) => setTimeout(r, 50));
+    }
     if (isolate && forwarded) for (const pid of groupMembers(child.pid)) kill(pid, 'SIGKILL');
     if (signal) {
       // A command killed by a signal makes the tool raise the same signal on itself, exiting 128+n only if
@@ -558,7 +563,7 @@ function bwrapMounts({ image, mounts, contain, writableTmpfs, cwd }) {
   const rootfs = source ? registryImageDir(registry, source) : process.env.MR_STANDIN_ROOTFS;
   if (!rootfs || !existsSync(rootfs))
     fatal(`MR_STANDIN_ISOLATE=bwrap needs MR_STANDIN_REGISTRY or MR_STANDIN_ROOTFS (got ${rootfs})`);
-  const args = ['--die-with-parent', '--tmpfs', '/'];
+  const args = ['--tmpfs', '/'];
   for (const entry of readdirSync(rootfs)) {
     if (entry === 'proc' || entry === 'dev' || entry === 'tmp') continue;
     args.push('--ro-bind', join(rootfs, entry), `/${entry}`);
