@@ -35,7 +35,7 @@ interface CodedError {
  * nothing was attempted. A prefix counts only as a whole word (`MR_CONFIG_...`, not `MR_CONFIGURE_...`).
  */
 const usagePrefixes = /^MR_(?:USAGE|CONFIG|TEMPLATE)(?:_|$)/;
-const usageCodes: ReadonlySet<string> = new Set(['MR_LAUNCH_NO_LAUNCH_SECTION']);
+const usageCodes: ReadonlySet<string> = new Set(['MR_LAUNCH_NO_LAUNCH_SECTION', 'MR_LAUNCH_WEBHOOK_SECRET']);
 
 /** Exit code for an error: 2 for usage, config and template errors, 1 for everything else. */
 export function exitCodeFor(error: unknown): number {

@@ -21,6 +21,8 @@ export interface FixtureOptions {
   launch: string;
   /** `[poll] interval` in seconds. Default 0.2. */
   interval?: number;
+  /** More `[poll]` keys and sub-tables (TOML lines after `interval`). */
+  poll?: string;
   simulator?: SimulatorOptions;
   /** Extra environment of the CLI. */
   env?: Record<string, string>;
@@ -121,6 +123,7 @@ ${runners}
 
 [poll]
 interval = ${options.interval ?? 0.2}
+${options.poll ?? ''}
 
 [launch]
 ${options.launch}

@@ -3,6 +3,7 @@ import type { RequestOptions } from './call.js';
 import { type ListPendingJobsOptions, listPendingJobs, pendingJobPages } from './pending-jobs.js';
 import { type ListedRunner, type ListProjectRunnersOptions, listProjectRunners } from './project-runners.js';
 import { getJob, getProject } from './projects.js';
+import type { RateLimitState } from './rate-limit.js';
 import {
   type CreatedRunner,
   type CreateRunnerParams,
@@ -37,6 +38,11 @@ export class GitLabClient {
   /** `GET /personal_access_tokens/self`: the scopes and expiry of the client's own token. */
   getAccessTokenSelf(options?: RequestOptions): Promise<AccessTokenInfo> {
     return getAccessTokenSelf(this.#transport, options);
+  }
+
+  /** What GitLab's RateLimit-* headers said last; undefined until an answer carried them. */
+  rateLimit(): RateLimitState | undefined {
+    return this.#transport.rateLimit;
   }
 
   /** `GET /projects/:id` by numeric id or full path (`group/project`). */

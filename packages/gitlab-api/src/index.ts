@@ -16,6 +16,7 @@ export {
 } from './errors.js';
 export type { ListPendingJobsOptions } from './pending-jobs.js';
 export type { ListedRunner, ListProjectRunnersOptions } from './project-runners.js';
+export type { RateLimitState } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export type {
   CreatedRunner,

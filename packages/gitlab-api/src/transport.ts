@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { httpError } from './http-error.js';
 import { Redactor } from '@mr/node-kit/redact';
+import { type RateLimitState, rateLimitFromHeaders } from './rate-limit.js';
 import {
   defaultRetry,
   type RetryOptions,
@@ -61,6 +62,7 @@ export class Transport {
   readonly #logger: GitLabLogger | undefined;
   readonly #redactor: Redactor;
   readonly #onResponse: GitLabClientOptions['onResponse'];
+  #rateLimit: RateLimitState | undefined;
 
   constructor(options: GitLabClientOptions) {
     const base = apiBase(options.baseUrl);
@@ -83,6 +85,11 @@ export class Transport {
   /** The path of an API endpoint below the origin: `/api/v4` (after any prefix) + `path`. */
   api(path: string): string {
     return `${this.apiPath}${path}`;
+  }
+
+  /** The RateLimit-* headers of the latest answer that had them. */
+  get rateLimit(): RateLimitState | undefined {
+    return this.#rateLimit;
   }
 
   /** A token that must never appear in an error from now on (runner tokens GitLab hands out or checks). */
@@ -121,6 +128,7 @@ export class Transport {
         this.#onResponse?.(call.method, 'answer' in outcome ? outcome.answer.status : undefined);
       if ('answer' in outcome) {
         const { answer } = outcome;
+        this.#rateLimit = rateLimitFromHeaders(answer.headers) ?? this.#rateLimit;
         if (answer.status < 300) return answer;
         headers = answer.headers;
         error = httpError(call, answer, attempt, this.#redactor);

@@ -1,5 +1,8 @@
 import type { SimAccessToken } from './access-token.js';
 import type { SimArtifacts, SimCache } from './model.js';
+import type { RateLimitOptions } from './rate-limit-window.js';
+import type { StuckJobLimits } from './stuck-jobs.js';
+import type { SimWebhook } from './webhooks.js';
 
 /** How the simulator pages job lists. */
 export interface PaginationOptions {
@@ -32,6 +35,12 @@ export interface SimulatorOptions {
   gitRoot?: string;
   /** How many requests `requests` keeps (oldest dropped first). Default 10,000. */
   requestLogLimit?: number;
+  /** RateLimit-* headers on API answers (always sent; 429 only with `enforce`). */
+  rateLimit?: RateLimitOptions;
+  /** GitLab's drop of jobs pending too long; see `dropStuckJobs`. */
+  stuckJobs?: StuckJobLimits;
+  /** Project webhooks with Job events: a job that becomes pending is posted to each. */
+  webhooks?: readonly SimWebhook[];
 }
 
 /** A job to add: everything but the tags has a default. */

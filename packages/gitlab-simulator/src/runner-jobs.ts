@@ -19,7 +19,7 @@ export function requestJob(
     answer(403, { message: '403 Forbidden' });
     return;
   }
-  runner.contactedAt = new Date();
+  runner.contactedAt = store.now();
   if (typeof body.system_id === 'string') runner.systemId = body.system_id;
   const project = store.projects.get(runner.projectId);
   let job: SimJob | undefined;

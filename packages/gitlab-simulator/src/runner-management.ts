@@ -107,13 +107,19 @@ export function deleteRunner(store: SimulatorStore, id: number, answer: Answer):
 /** `POST /runners/verify`: 200 with the runner's id and token expiry, 403 for an unknown or expired token. */
 export function verifyRunner(store: SimulatorStore, body: Record<string, unknown>, answer: Answer): void {
   const runner = store.runnerByToken(body.token);
-  if (!runner) answer(403, { message: '403 Forbidden' });
-  else
-    answer(200, {
-      id: runner.id,
-      token: runner.token,
-      token_expires_at: runner.tokenExpiresAt?.toISOString() ?? null,
-    });
+  if (!runner) {
+    answer(403, { message: '403 Forbidden' });
+    return;
+  }
+  // `post '/verify'` runs `authenticate_runner!`, whose `current_runner.heartbeat` sets contacted_at
+  // (lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, gitlabhq master 2025).
+  runner.contactedAt = store.now();
+  store.changed();
+  answer(200, {
+    id: runner.id,
+    token: runner.token,
+    token_expires_at: runner.tokenExpiresAt?.toISOString() ?? null,
+  });
 }
 
 /** `POST /runners/:id/reset_authentication_token`: a new token; the old one stops working at once. */

@@ -28,6 +28,9 @@ import { gitEndpoints, route, runnerSideEndpoints } from './routes.js';
 import { jobTokenMayClone } from './runner-jobs.js';
 import { SimulatorStore } from './state.js';
 import { waitForEvents } from './wait-for.js';
+import { RateLimitWindow } from './rate-limit-window.js';
+import { dropStuckJobs, type StuckJobLimits } from './stuck-jobs.js';
+import { deliverJobHook, jobHookPayload, type SimWebhook, type WebhookDelivery } from './webhooks.js';
 
 /**
  * A GitLab REST API double on a real loopback HTTP server: projects, pending jobs with offset and keyset
@@ -48,6 +51,10 @@ export class GitLabSimulator extends EventEmitter {
   readonly #log: RequestLog;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #rateLimit: RateLimitWindow;
+  readonly #stuckLimits: StuckJobLimits;
+  readonly #webhooks: SimWebhook[];
+  readonly #deliveries: WebhookDelivery[] = [];
   #closed = false;
 
   /** Use {@link startSimulator}; the constructor does not listen yet. */
@@ -67,6 +74,14 @@ export class GitLabSimulator extends EventEmitter {
       accessToken: this.accessToken,
     };
     for (const project of options.projects ?? [{ id: 1, path: 'group/project' }]) this.addProject(project);
+    this.#rateLimit = new RateLimitWindow(options.rateLimit);
+    this.#stuckLimits = { ...options.stuckJobs };
+    this.#webhooks = [...(options.webhooks ?? [])];
+    if (this.#stuckLimits.checkEveryMs) {
+      const timer = setInterval(() => this.dropStuckJobs(), this.#stuckLimits.checkEveryMs);
+      timer.unref();
+      this.#timers.add(timer);
+    }
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
@@ -86,9 +101,56 @@ export class GitLabSimulator extends EventEmitter {
     return { ...this.#store.addProject(spec) };
   }
 
-  /** Adds pending jobs (one pipeline per call) and returns them. */
+  /** Adds pending jobs (one pipeline per call) and returns them; each is posted to the webhooks. */
   addJobs(specs: readonly JobSpec[]): SimJob[] {
-    return this.#store.addJobs(specs).map((job) => structuredClone(job));
+    const added = this.#store.addJobs(specs);
+    for (const job of added) this.#sendJobHook(job);
+    return added.map((job) => structuredClone(job));
+  }
+
+  /** Adds a project webhook with Job events (GitLab: Settings > Webhooks). */
+  addWebhook(hook: SimWebhook): void {
+    this.#webhooks.push({ ...hook });
+  }
+
+  /** Job hooks sent so far, oldest first, once each has an answer (or failed). */
+  get webhookDeliveries(): readonly WebhookDelivery[] {
+    return this.#deliveries.map((d) => ({ ...d }));
+  }
+
+  #sendJobHook(job: SimJob): void {
+    const project = this.#store.projects.get(job.projectId);
+    if (!project) return;
+    const payload = jobHookPayload(job, project, this.#context.webBase);
+    for (const hook of this.#webhooks)
+      void deliverJobHook(hook, payload, (delivery) => {
+        this.#deliveries.push(delivery);
+        this.emit('change');
+      });
+  }
+
+  /** The simulator's clock: real time moved by {@link advanceClock}. */
+  now(): Date {
+    return this.#store.now();
+  }
+
+  /** Moves the simulator's clock (job ages, contacted_at) forward, as if `ms` had passed. */
+  advanceClock(ms: number): void {
+    this.#store.clockOffsetMs += ms;
+    this.#store.changed();
+  }
+
+  /** Sets when a runner last contacted GitLab (null: never). */
+  setRunnerContactedAt(id: number, at: Date | null): void {
+    const runner = this.#store.runners.get(id);
+    if (!runner) throw new Error(`no runner ${id} in the simulator`);
+    runner.contactedAt = at;
+    this.#store.changed();
+  }
+
+  /** Runs GitLab's drop of pending jobs now (see {@link dropStuckJobs}); returns copies of the dropped jobs. */
+  dropStuckJobs(): SimJob[] {
+    return dropStuckJobs(this.#store, this.#stuckLimits).map((job) => structuredClone(job));
   }
 
   /** Copies of the jobs, oldest first, optionally only those with a status or in a project. */
@@ -238,7 +300,7 @@ export class GitLabSimulator extends EventEmitter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers) clearTimeout(timer); // clears intervals too
     this.#timers.clear();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
@@ -308,7 +370,16 @@ export class GitLabSimulator extends EventEmitter {
     try {
       if (!runnerSideEndpoints.has(endpoint) && !this.#authorized(request))
         answer(401, { message: '401 Unauthorized' });
-      else await dispatch(this.#context, endpoint, params, request, url, answer);
+      else if (runnerSideEndpoints.has(endpoint) || endpoint === 'unknown')
+        await dispatch(this.#context, endpoint, params, request, url, answer);
+      else {
+        // Access-token API requests count against the rate limit and carry its headers.
+        const rate = this.#rateLimit.count();
+        const limited: Answer = (status, body, headers) =>
+          answer(status, body, { ...rate.headers, ...headers });
+        if (rate.over) limited(429, { message: 'Retry later' });
+        else await dispatch(this.#context, endpoint, params, request, url, limited);
+      }
     } catch (error) {
       if (error instanceof BadRequest) answer(400, { error: error.message });
       else answer(500, { message: '500 Internal Server Error' });

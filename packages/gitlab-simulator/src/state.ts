@@ -26,6 +26,8 @@ export class SimulatorStore {
   readonly #tokenLifetime: number | null;
   readonly #onChange: () => void;
   readonly #listCache = new Map<string, { version: number; list: SimJob[] }>();
+  /** The simulator's clock (real time plus {@link advanceClock}): contacted_at and the stuck-job drop use it. */
+  clockOffsetMs = 0;
   #version = 0;
   #nextJobId = 1001;
   #nextPipelineId = 501;
@@ -34,6 +36,10 @@ export class SimulatorStore {
   constructor(tokenLifetime: number | null, onChange: () => void) {
     this.#tokenLifetime = tokenLifetime;
     this.#onChange = onChange;
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
   }
 
   /** Records that something changed and tells the listener. */

@@ -14,6 +14,8 @@ export interface CycleResult {
   pending: number;
   /** Instance → pending jobs matched to it. */
   matched: Record<string, number>;
+  /** Ids of the pending jobs matched to an instance. */
+  matchedJobIds: number[];
   /** Pending jobs no instance can take. */
   unmatched: number;
   /** Launches in flight after the cycle. */
@@ -33,6 +35,7 @@ export function emptyCycleResult(): CycleResult {
   return {
     pending: 0,
     matched: {},
+    matchedJobIds: [],
     unmatched: 0,
     inFlight: 0,
     launched: 0,

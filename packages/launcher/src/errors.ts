@@ -16,6 +16,8 @@ export const LAUNCHER_ERROR_CODES = [
   'MR_LAUNCH_STATUS_FAILED',
   'MR_LAUNCH_NO_CANCEL',
   'MR_LAUNCH_METRICS_LISTEN',
+  'MR_LAUNCH_WEBHOOK_SECRET',
+  'MR_LAUNCH_WEBHOOK_LISTEN',
 ] as const;
 
 /** Stable codes of the launcher's errors. */

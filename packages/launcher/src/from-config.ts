@@ -186,6 +186,7 @@ export async function openLauncher(
       maxInFlight: launch.max_in_flight,
       concurrency: launch.concurrency,
       failureBackoffMs: launch.failure_backoff,
+      keepAliveMs: config.poll.keep_alive,
     },
     launchSettings,
     listPendingJobs,

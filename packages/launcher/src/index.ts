@@ -13,6 +13,12 @@ export { liveLaunchesFromConfig, type OpenLauncherOptions, openLauncher } from '
 export { Launcher } from './launcher.js';
 export type { LiveLaunches } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
+export {
+  startWebhookListener,
+  type WebhookListener,
+  type WebhookListenerOptions,
+} from './webhook-listener.js';
+export type { QueueWaitRecord } from './state.js';
 export { type FailureRecord, type LaunchRecord, type LaunchState, loadState } from './state.js';
 export { EXPOSITION_CONTENT_TYPE, Registry } from './metrics/exposition.js';
 export { LauncherMetrics, PENDING_TO_LAUNCH_BUCKETS } from './metrics/launcher-metrics.js';

@@ -29,6 +29,8 @@ export interface LauncherSettings {
   maxInFlight?: number | undefined;
   concurrency: number;
   failureBackoffMs: number;
+  /** `[poll] keep_alive` (ms): how often the runner of an instance whose jobs wait behind queued launches contacts GitLab. */
+  keepAliveMs?: number | undefined;
 }
 
 export interface LauncherOptions {

@@ -1,10 +1,10 @@
-import { setTimeout as wait } from 'node:timers/promises';
 import type { HeldLock } from '@mr/node-kit/lock';
 import { redactText as redact } from '@mr/node-kit/redact';
 import { type Logger, silentLogger } from '@mr/logger';
 import { inBackoff } from './backoff.js';
 import { BatchSystems } from './batch-systems.js';
 import { cancelStale } from './cancel-stale.js';
+import { CycleTrigger } from './cycle-trigger.js';
 import { describeLaunch } from './dry-run.js';
 import { LauncherError } from './errors.js';
 import { inFlightLaunches, refreshInFlight } from './in-flight.js';
@@ -13,10 +13,18 @@ import type { LauncherCore } from './launcher-core.js';
 import { type CycleResult, cycleLogFields, emptyCycleResult } from './cycle-result.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { acquireLauncherLock } from './launcher-lock.js';
+import { KeepAlive } from './keep-alive.js';
 import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
 import { notify } from './observer.js';
 import { planLaunches } from './plan.js';
 import { reassignEndedJobs } from './reassign.js';
+import { type PaceSettings, PollPacer, type RateLimitSnapshot } from './poll-pace.js';
+import {
+  instancesWaitingBehindQueue,
+  jobsNearLimits,
+  reportNearLimits,
+  type WaitingJob,
+} from './queue-wait.js';
 import { launchEnvironment } from './launch-environment.js';
 import { type LaunchRecord, type LaunchState, loadState, saveState } from './state.js';
 import { TokenCheck } from './token-check.js';
@@ -53,6 +61,8 @@ export class Launcher {
   #ended: LaunchRecord[] = [];
   readonly #force = new AbortController();
   readonly #tokenCheck: TokenCheck | undefined;
+  readonly #keepAlive: KeepAlive | undefined;
+  readonly #trigger = new CycleTrigger();
 
   private constructor(options: LauncherOptions, state: LaunchState, lock: HeldLock) {
     this.options = options;
@@ -63,7 +73,10 @@ export class Launcher {
     this.#secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
     this.#env = launchEnvironment(options.env, this.#secrets);
     this.#systems = new BatchSystems(options, this.#env);
-    if (options.runnerTokens) this.#tokenCheck = new TokenCheck(options.runnerTokens, this.#logger);
+    if (options.runnerTokens) {
+      this.#tokenCheck = new TokenCheck(options.runnerTokens, this.#logger);
+      this.#keepAlive = new KeepAlive(options.runnerTokens, this.#logger, options.settings.keepAliveMs);
+    }
     this.#core = {
       options,
       state,
@@ -102,6 +115,14 @@ export class Launcher {
   /** Stops launch commands still running now (a second Ctrl-C); their launches are looked for again later. */
   forceStop(): void {
     this.#force.abort();
+  }
+
+  /**
+   * Asks for a cycle now (a webhook said a job became pending). Hints during a wait or a cycle coalesce into
+   * one cycle, which starts as soon as the current one ends; the poll goes on as before.
+   */
+  wake(reason: string): void {
+    this.#trigger.fire(reason);
   }
 
   /** Adds secrets (new runner tokens after a rotation): removed from launch environments and redacted. */
@@ -196,7 +217,10 @@ export class Launcher {
     if (!dryRun) notify(this.options.observer, 'pendingJobs', jobs, now);
     const matches = matchJobs(jobs, this.#matcher);
     result.pending = jobs.length;
-    for (const [name, ids] of matches.byInstance) result.matched[name] = ids.length;
+    for (const [name, ids] of matches.byInstance) {
+      result.matched[name] = ids.length;
+      result.matchedJobIds.push(...ids);
+    }
     result.unmatched = matches.unmatched.length;
     reportUnmatched(this.state, matches.unmatched, this.#logger);
     if (this.#tokenCheck) {
@@ -232,6 +256,8 @@ export class Launcher {
     } else if (plan.launches.length > 0) {
       await launchAll(this.#core, plan.launches, signal, this.#force, result);
     }
+    // After the launches, so that a job near a limit names the batch job just submitted for it.
+    await this.#queueWait(jobs, matches.byInstance, now, signal);
     result.inFlight = this.state.launches.length;
     await this.#saveQuietly();
     if (this.#saveError) {
@@ -244,6 +270,26 @@ export class Launcher {
   }
 
   /**
+   * Matched jobs and GitLab's limits on pending jobs: warns about jobs near a limit (kept in the state for
+   * `status`) and keeps the runners of instances whose jobs wait behind queued launches online.
+   */
+  async #queueWait(
+    jobs: readonly MatchableJob[],
+    byInstance: ReadonlyMap<string, readonly number[]>,
+    now: Date,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const created = new Map(jobs.map((job) => [job.id, job.created_at]));
+    const waiting: WaitingJob[] = [];
+    for (const [instance, ids] of byInstance)
+      for (const id of ids) waiting.push({ id, instance, createdAt: created.get(id) });
+    const near = jobsNearLimits(waiting, this.state.launches, now);
+    reportNearLimits(near, this.state.queueWaits ?? [], this.#logger);
+    this.state.queueWaits = near;
+    await this.#keepAlive?.run(instancesWaitingBehindQueue(waiting, this.state.launches), now, signal);
+  }
+
+  /**
    * Runs cycles until `signal` fires: one cycle, then a wait until `intervalMs` after its start (at once when
    * it took longer). A failed cycle is logged and the next one runs on time. `beforeCycle` runs first in
    * every cycle (token rotation); its errors are logged too.
@@ -251,10 +297,20 @@ export class Launcher {
   async run(options: {
     intervalMs: number;
     signal: AbortSignal;
+    /** `[poll] adaptive` and `fast_interval`; default a fixed `intervalMs`. */
+    pace?: Partial<Omit<PaceSettings, 'intervalMs'>> | undefined;
+    /** GitLab's latest RateLimit-* headers (the client's `rateLimit()`). */
+    rateLimit?: (() => RateLimitSnapshot | undefined) | undefined;
     beforeCycle?: (signal: AbortSignal) => Promise<void>;
     onCycle?: (result: CycleResult) => void;
   }): Promise<void> {
     const { signal } = options;
+    const pacer = new PollPacer({
+      intervalMs: options.intervalMs,
+      adaptive: options.pace?.adaptive ?? false,
+      fastMs: options.pace?.fastMs ?? options.intervalMs,
+    });
+    let seen = new Set<number>();
     while (!signal.aborted) {
       if (this.#lockLost)
         throw new LauncherError('MR_LAUNCH_LOCK_LOST', `The launcher lock was lost: ${this.#lockLost}`);
@@ -267,17 +323,29 @@ export class Launcher {
         }
       }
       if (signal.aborted) break;
+      let result: CycleResult | undefined;
       try {
-        const result = await this.cycle(signal);
+        result = await this.cycle(signal);
         options.onCycle?.(result);
       } catch (error) {
         if ((error as LauncherError).code === 'MR_LAUNCH_LOCK_LOST') throw error;
         if (!signal.aborted) this.#logError(error);
       }
-      // The wait ends early when the signal aborts; the loop then ends.
-      await wait(Math.max(0, options.intervalMs - (Date.now() - started)), undefined, { signal }).catch(
-        () => {},
-      );
+      const matched = result?.matchedJobIds ?? [];
+      const next = pacer.next({
+        launched: result?.launched ?? 0,
+        newMatched: matched.filter((id) => !seen.has(id)).length,
+        matchedPending: matched.length,
+        failed: result === undefined,
+        rateLimit: options.rateLimit?.(),
+        now: new Date(),
+      });
+      if (result) seen = new Set(matched);
+      this.#logger.verbose('next poll', { in_s: next.delayMs / 1000, reason: next.reason });
+      // The wait ends early when the signal aborts (the loop then ends) or a hint asks for a cycle.
+      const hints = await this.#trigger.wait(Math.max(0, next.delayMs - (Date.now() - started)), signal);
+      if (hints.length > 0 && !signal.aborted)
+        this.#logger.info(`cycle now: ${hints[0]}`, hints.length > 1 ? { coalesced: hints.length } : {});
     }
   }
 

@@ -64,6 +64,21 @@ export interface RefusedTokenRecord {
   checkedAt: string;
 }
 
+/** A matched job near the time GitLab drops it (see queue-wait.ts), for the log and `status`. */
+export interface QueueWaitRecord {
+  job: number;
+  instance: string;
+  /** The batch job it waits on (`id` or `id;cluster`), when there is a launch for its instance. */
+  batchJob?: string | undefined;
+  batchState?: 'queued' | 'running' | undefined;
+  /** GitLab's `created_at` of the job (ISO 8601). */
+  pendingSince: string;
+  /** The limit it nears: 1 h (no online runner) or 24 h (any job). */
+  limit: '1h' | '24h';
+  /** When GitLab drops it at that limit (ISO 8601). */
+  dropAt: string;
+}
+
 /** How many failed launches the state keeps. */
 export const RECENT_FAILURES_KEPT = 20;
 
@@ -80,6 +95,8 @@ export interface LaunchState {
   recentFailures: FailureRecord[];
   /** Instance name → its runner token is refused by GitLab. */
   refusedTokens: Record<string, RefusedTokenRecord>;
+  /** Matched jobs near the time GitLab drops them, as of the last cycle. */
+  queueWaits?: QueueWaitRecord[] | undefined;
   /** When the state was last saved (ISO 8601). */
   savedAt?: string | undefined;
 }
@@ -214,6 +231,11 @@ export function parseState(text: string, file: string): LaunchState {
             problems.push(`refusedTokens.${name}: expected { since, checkedAt }, found ${JSON.stringify(r)}`);
         }
     }
+    if (Array.isArray(data.queueWaits))
+      state.queueWaits = data.queueWaits.filter(
+        (r): r is QueueWaitRecord =>
+          isObject(r) && isCount(r.job) && typeof r.instance === 'string' && isIsoDate(r.dropAt),
+      );
     if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
   }
   if (problems.length > 0)
@@ -254,6 +276,7 @@ export function serializeState(state: LaunchState): string {
     reportedUnmatched: state.reportedUnmatched,
     recentFailures: state.recentFailures,
     refusedTokens: state.refusedTokens,
+    ...(state.queueWaits?.length ? { queueWaits: state.queueWaits } : {}),
   };
   const launches = state.launches.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
   const top = JSON.stringify(head, null, 2).slice(0, -2);

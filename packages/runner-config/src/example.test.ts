@@ -20,7 +20,7 @@ describe('exampleConfig', () => {
       const pattern =
         key.kind === 'value'
           ? new RegExp(`^(# )?${name} = `)
-          : new RegExp(`^\\[${key.path.join('.').replace('<instance>', 'test-runner')}\\]$`);
+          : new RegExp(`^(# )?\\[${key.path.join('.').replace('<instance>', 'test-runner')}\\]$`);
       const index = lines.findIndex((line) => pattern.test(line));
       expect(index, `${key.path.join('.')} is in the example`).toBeGreaterThan(0);
       const before = lines[index - 1]!;

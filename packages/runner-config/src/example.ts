@@ -67,8 +67,15 @@ function tableLines(table: SchemaKey, path: string[], out: string[]): void {
   for (const key of table.keys) {
     const name = key.path[key.path.length - 1]!;
     if (key.kind === 'table') {
-      out.push('', ...commentLines(key.doc.description), `[${tomlPath([...path, name])}]`);
-      tableLines(key, [...path, name], out);
+      const lines = [`[${tomlPath([...path, name])}]`];
+      tableLines(key, [...path, name], lines);
+      // An optional table added by this rewrite is shown commented out, like an optional key.
+      const off = key.doc.added && !key.required;
+      out.push(
+        '',
+        ...commentLines(key.doc.description),
+        ...(off ? lines.map((l) => (l.startsWith('#') ? l : `# ${l}`)) : lines),
+      );
     } else if (key.kind === 'map') {
       out.push('', ...commentLines([key.doc.description, ...keyFacts(key)].join(' ')));
       out.push(`[${tomlPath([...path, name])}]`);

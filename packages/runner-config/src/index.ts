@@ -46,7 +46,7 @@ export type { ExecutorSection, ExecutorSectionInput } from './executor-schema.js
 export { configDocs, type Expansion, type KeyDoc } from './key-doc.js';
 export type { BatchSystem, LaunchSection } from './launch-schema.js';
 export type { MetricsSection } from './metrics-schema.js';
-export type { PollSection } from './poll-schema.js';
+export type { PollSection, WebhookSection } from './poll-schema.js';
 export type { RunnerInstance } from './runner-instance-schema.js';
 export type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
 export { type Config, type ConfigInput, configSchema } from './schema.js';

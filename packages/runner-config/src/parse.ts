@@ -54,8 +54,12 @@ export function parseTomlText(text: string, file: string): Record<string, unknow
   }
 }
 
-/** Expands `management_token` from the environment when it contains `$`. */
-function expandToken(token: string, env: Env): { value: string; problems: ConfigProblem[] } {
+/** Expands a secret (`management_token`, `poll.webhook.secret`) from the environment when it contains `$`. */
+function expandToken(
+  token: string,
+  env: Env,
+  path = 'management_token',
+): { value: string; problems: ConfigProblem[] } {
   if (!token.includes('$')) return { value: token, problems: [] };
   const result = tryExpand(token, env);
   if (result.ok) {
@@ -64,10 +68,9 @@ function expandToken(token: string, env: Env): { value: string; problems: Config
       value: '',
       problems: [
         {
-          path: 'management_token',
-          message:
-            'management_token: expands to an empty string; set the variable it names in the environment',
-          section: 'management_token',
+          path,
+          message: `${path}: expands to an empty string; set the variable it names in the environment`,
+          section: path,
         },
       ],
     };
@@ -75,13 +78,13 @@ function expandToken(token: string, env: Env): { value: string; problems: Config
   return {
     value: token,
     problems: result.problems.map((p) => ({
-      path: 'management_token',
-      message: `management_token: ${p.message}${
+      path,
+      message: `${path}: ${p.message}${
         p.code === 'MR_TEMPLATE_UNDEFINED_VARIABLE'
           ? ' (set it in the environment of gitlab-meta-runner)'
           : ''
       }`,
-      section: 'management_token',
+      section: path,
       ...(p.variable ? { variable: p.variable } : {}),
     })),
   };
@@ -111,6 +114,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
     token = { value: rawToken as string, problems: [] };
   }
   const tokenLine = lines.get('management_token');
+  const rawSecret = (data.poll as { webhook?: { secret?: unknown } } | undefined)?.webhook?.secret;
+  const secret =
+    typeof rawSecret === 'string' ? expandToken(rawSecret, env, 'poll.webhook.secret') : undefined;
+  if (options.requireManagementToken !== false)
+    for (const problem of secret?.problems ?? []) problems.push(problem);
   for (const problem of token?.problems ?? []) {
     problems.push(
       tokenLine === undefined
@@ -128,7 +136,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
       hint: EXAMPLE_HINT,
     });
   }
-  return { ...result.data, management_token: token!.value };
+  const config: Config = { ...result.data, management_token: token!.value };
+  if (config.poll.webhook && secret)
+    config.poll = { ...config.poll, webhook: { ...config.poll.webhook, secret: secret.value } };
+  return config;
 }
 
 /** Reads, parses and validates a config file; see {@link parseConfig}. */

@@ -2,9 +2,14 @@ import { REDACTED } from '@mr/node-kit/redact';
 import type { Config } from './schema.js';
 import type { TokensFile } from './tokens.js';
 
-/** The config with `management_token` replaced by `[redacted]`, for show-config and logs. */
+/** The config with `management_token` and `poll.webhook.secret` replaced by `[redacted]`, for show-config and logs. */
 export function redactConfig(config: Config): Config {
-  return { ...config, management_token: REDACTED };
+  const webhook = config.poll.webhook;
+  return {
+    ...config,
+    management_token: REDACTED,
+    ...(webhook ? { poll: { ...config.poll, webhook: { ...webhook, secret: REDACTED } } } : {}),
+  };
 }
 
 /** The tokens with every `token` replaced by `[redacted]`; ids and times stay. */

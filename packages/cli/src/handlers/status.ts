@@ -6,6 +6,7 @@ import {
   type LiveLaunches,
   liveLaunchesFromConfig,
   loadState,
+  type QueueWaitRecord,
 } from '@mr/launcher';
 import { lockStaleReason, readLockOwner } from '@mr/node-kit/lock';
 import {
@@ -59,6 +60,8 @@ interface StatusReport {
   }>;
   backoff: Array<{ instance: string; failures: number; until: string; seconds_left: number }>;
   recent_failures: FailureRecord[];
+  /** Matched jobs near the time GitLab drops them (1 h without an online runner, 24 h in any case). */
+  jobs_near_drop: Array<QueueWaitRecord & { seconds_left: number }>;
   runners: Array<{
     instance: string;
     id?: number | undefined;
@@ -162,6 +165,10 @@ async function buildReport(context: CommandContext, config: Config, now: number)
       .map(([instance, b]) => ({ instance, ...b, seconds_left: seconds(Date.parse(b.until) - now) }))
       .filter((b) => b.seconds_left > 0),
     recent_failures: state.recentFailures,
+    jobs_near_drop: (state.queueWaits ?? []).map((w) => ({
+      ...w,
+      seconds_left: seconds(Date.parse(w.dropAt) - now),
+    })),
     runners: names.map((instance) => {
       const token = Object.hasOwn(tokens, instance) ? tokens[instance] : undefined;
       const expires = token?.token_expires_at;
@@ -263,6 +270,19 @@ function render(report: StatusReport): string {
   if (report.recent_failures.length > 0) {
     lines.push('', 'recent launch failures:');
     for (const f of report.recent_failures) lines.push(`  ${f.at} ${f.instance}: ${f.message}`);
+  }
+
+  if (report.jobs_near_drop.length > 0) {
+    lines.push('', 'jobs near the time GitLab drops them (as of the last cycle):');
+    for (const w of report.jobs_near_drop) {
+      const on = w.batchJob
+        ? `waits on batch job ${w.batchJob}${w.batchState ? ` (${w.batchState})` : ''}`
+        : 'no launch in flight';
+      const rule = w.limit === '1h' ? 'at 1 h unless a runner that can take it is online' : 'at 24 h';
+      lines.push(
+        `  job ${w.job} (${w.instance}) pending since ${w.pendingSince}, ${on}; dropped ${rule}: ${w.dropAt}`,
+      );
+    }
   }
 
   lines.push('', 'registered runners:');

@@ -1,0 +1,192 @@
+// Fast pickup through `gitlab-meta-runner run`: adaptive polling seen in its log lines, the RateLimit-*
+// slow-down, and the [poll.webhook] listener fed by the simulator's job hooks. No test waits a poll interval:
+// the intervals are an hour where a test shows that something else started the cycle.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTempDirs } from '@mr/test-support';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+
+const fixtures: LaunchFixture[] = [];
+const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
+  for (const f of fixtures.splice(0)) await f.close();
+});
+afterAll(removeTempDirs);
+
+const secret = 'hook-secret-0123456789abcdef';
+
+/** A launch that records itself and stays queued (the status command keeps listing its id). */
+const queuedLaunch = `
+executable = "sh"
+args = ['-c', 'echo "$$0" >> "$$BATCH_DIR/launches"; echo id-$$$$ | tee -a "$$BATCH_DIR/alive"', '$NAME']
+status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
+`;
+
+async function fixture(options: Partial<FixtureOptions> = {}): Promise<LaunchFixture> {
+  const f = await launchFixture({
+    instances: { cpu: { tags: ['cpu'] } },
+    launch: queuedLaunch,
+    env: { MR_WEBHOOK_SECRET: secret },
+    ...options,
+  });
+  fixtures.push(f);
+  return f;
+}
+
+function startRun(f: LaunchFixture) {
+  const child = f.cli(['run', '-v'], { timeout: 170_000 });
+  processes.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const lines = (prefix: string) => stderr.split('\n').filter((l) => l.startsWith(prefix));
+  return {
+    child,
+    stderr: () => stderr,
+    lines,
+    cycles: () => lines('cycle pending=').length,
+    /** `[reason, seconds]` of every "next poll" line. */
+    paces: () =>
+      lines('next poll').map(
+        (l) => [/reason=(\S+)/.exec(l)?.[1], Number(/in_s=(\S+)/.exec(l)?.[1])] as const,
+      ),
+  };
+}
+
+const launches = (f: LaunchFixture) => {
+  const file = join(f.env.BATCH_DIR!, 'launches');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+};
+
+async function stop(run: ReturnType<typeof startRun>): Promise<void> {
+  run.child.kill('SIGTERM');
+  expect((await run.child).exitCode).toBe(0);
+}
+
+describe('adaptive polling', () => {
+  it('polls soon after a launch, doubles the wait while the job waits, and relaxes to [poll] interval when idle', async () => {
+    const f = await fixture({ interval: 3600, poll: 'fast_interval = 0.2' });
+    const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
+    const run = startRun(f);
+    await eventually(() => run.paces().some(([r]) => r === 'waiting'), 60_000, 'a cycle while the job waits');
+    f.sim.removeJob(job!.id);
+    await eventually(() => run.paces().some(([r]) => r === 'idle'), 60_000, 'an idle cycle');
+    await stop(run);
+    const paces = run.paces();
+    expect(paces[0]).toEqual(['launched', 0.2]);
+    const waiting = paces.filter(([r]) => r === 'waiting').map(([, s]) => s);
+    expect(waiting[0]).toBe(0.4);
+    expect(waiting).toEqual([...waiting].sort((a, b) => a - b));
+    expect(paces.at(-1)).toEqual(['idle', 3600]);
+    expect(launches(f)).toHaveLength(1);
+  });
+
+  it('keeps the fixed interval of the original with adaptive = false', async () => {
+    const f = await fixture({ poll: 'adaptive = false' });
+    f.sim.addJobs([{ tags: ['cpu'] }]);
+    const run = startRun(f);
+    await eventually(() => run.cycles() >= 3, 60_000, 'three cycles');
+    await stop(run);
+    expect(new Set(run.paces().map(([r, s]) => `${r} ${s}`))).toEqual(new Set(['fixed 0.2']));
+  });
+
+  it("slows down when GitLab's RateLimit-Remaining runs low", async () => {
+    const f = await fixture({ simulator: { rateLimit: { limit: 10, windowMs: 3_600_000 } } });
+    f.sim.addJobs([{ tags: ['cpu'] }]);
+    const run = startRun(f);
+    await eventually(() => run.paces().some(([r]) => r === 'rate-limit'), 60_000, 'a rate-limited pace');
+    await stop(run);
+    const [, seconds] = run.paces().find(([r]) => r === 'rate-limit')!;
+    expect(seconds).toBeGreaterThan(0.2);
+    // Nothing was refused: the launcher slowed down before the quota was used up.
+    expect(f.sim.requests.filter((r) => r.status === 429)).toEqual([]);
+  });
+});
+
+describe('[poll.webhook]', () => {
+  const webhookPoll = `
+[poll.webhook]
+listen = "127.0.0.1:0"
+secret = "$MR_WEBHOOK_SECRET"
+`;
+
+  async function listening(f: LaunchFixture) {
+    const run = startRun(f);
+    await eventually(() => /webhook listener started listen=\S+/.test(run.stderr()), 60_000, 'the listener');
+    await eventually(() => run.cycles() >= 1, 60_000, 'a first cycle');
+    const address = /webhook listener started listen=(\S+)/.exec(run.stderr())![1]!;
+    return { run, url: `http://${address}/` };
+  }
+
+  const post = (url: string, token: string, body: unknown, event = 'Job Hook') =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': event, 'x-gitlab-token': token },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const pendingHook = (id: number) => ({
+    object_kind: 'build',
+    build_id: id,
+    build_status: 'pending',
+    project_id: 1,
+  });
+
+  it('starts a cycle at once when GitLab says a job became pending, without waiting the hour-long interval', async () => {
+    const f = await fixture({ interval: 3600, poll: webhookPoll });
+    const { run, url } = await listening(f);
+    f.sim.addWebhook({ url, token: secret });
+    const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
+    await eventually(() => launches(f).length === 1, 60_000, 'a launch for the job');
+    await stop(run);
+    expect(run.stderr()).toContain(`cycle now: webhook: job ${job!.id} pending`);
+    expect(f.sim.webhookDeliveries).toMatchObject([{ jobId: job!.id, buildStatus: 'pending', status: 200 }]);
+  });
+
+  it('refuses a wrong token, an oversized body and other methods, and starts no cycle for them', async () => {
+    const f = await fixture({ interval: 3600, poll: webhookPoll });
+    const { run, url } = await listening(f);
+    expect((await post(url, 'wrong-secret-0123456789', pendingHook(1))).status).toBe(401);
+    expect((await post(url, '', pendingHook(1))).status).toBe(401);
+    expect((await post(url, secret, 'x'.repeat(70 * 1024))).status).toBe(413);
+    expect((await fetch(url)).status).toBe(405);
+    expect((await post(url, secret, 'not json')).status).toBe(400);
+    // Other events and other job states are answered but start nothing.
+    expect((await post(url, secret, pendingHook(2), 'Pipeline Hook')).status).toBe(200);
+    expect((await post(url, secret, { ...pendingHook(3), build_status: 'running' })).status).toBe(200);
+    expect((await post(url, secret, pendingHook(4))).status).toBe(200);
+    await eventually(() => run.lines('cycle now').length >= 1, 60_000, 'the cycle of the valid hook');
+    await stop(run);
+    expect(run.lines('cycle now')).toEqual([expect.stringContaining('webhook: job 4 pending')]);
+    expect(run.stderr()).toMatch(
+      /warning: webhook: refused a request with a wrong or missing X-Gitlab-Token/,
+    );
+    expect(run.stderr()).not.toContain(secret);
+  });
+
+  it('coalesces a burst of hooks into fewer cycles and answers 429 beyond its request rate', async () => {
+    const f = await fixture({ interval: 3600, poll: webhookPoll });
+    const { run, url } = await listening(f);
+    const burst = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((id) => post(url, secret, pendingHook(id))));
+    expect(burst.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const hinted = () =>
+      run.lines('cycle now').reduce((n, l) => n + Number(/coalesced=(\d+)/.exec(l)?.[1] ?? 1), 0);
+    await eventually(() => hinted() === 8, 60_000, 'every hint to reach a cycle');
+    expect(run.lines('cycle now').length).toBeLessThanOrEqual(2);
+
+    const flood = await Promise.all(Array.from({ length: 150 }, () => post(url, 'wrong', {})));
+    const statuses = new Set(flood.map((r) => r.status));
+    expect(statuses.has(429)).toBe(true);
+    await stop(run);
+  });
+
+  it('does not start without a secret', async () => {
+    const f = await fixture({ poll: webhookPoll, env: { MR_WEBHOOK_SECRET: 'short' } });
+    const result = await f.cli(['run']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/secret of at least 16 characters/);
+    expect(result.stderr).not.toContain('short"');
+  });
+});
