@@ -3,6 +3,7 @@
 // Reading settings from TOML-like tables is in `@mr/apptainer-executor/settings`.
 export type { ChildResult, ExecutorIo } from './child-process.js';
 export { type ConfigOutput, driverName } from './config-step.js';
+export { type ContainerTool, resolveContainerTool } from './container-tool.js';
 export { EXECUTOR_ERROR_CODES, ExecutorError, type ExecutorErrorCode, type FailureKind } from './errors.js';
 export { type ExecutorOptions, reportError, runExecutorStep } from './executor.js';
 export { type Env, JobEnvironment, type JobResponse } from './job-environment.js';

@@ -21,7 +21,23 @@ interface RunSingleOptions {
   waitTimeout: number;
 }
 
+/** What the stand-in tells GitLab it is (user agent, runner info). */
 const version = '19.4.0~standin';
+
+/** The release played: MR_STANDIN_RUNNER_VERSION (such as "17.0.0"), default 19.4.0. */
+function standinVersion(env: StandinIo['env']): string {
+  const v = env.MR_STANDIN_RUNNER_VERSION;
+  return v && /^\d+\.\d+\.\d+$/.test(v) ? v : '19.4.0';
+}
+
+/**
+ * `run-single -c/--config` exists from gitlab-runner v17.1.0 on (commit 995f05612, "Allow reading run-single
+ * configuration from a config file"); before, the flag is undefined and the command stops.
+ */
+function takesConfig(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 17 || (major === 17 && minor >= 1);
+}
 
 const usage = `Usage: gitlab-runner run-single --config FILE --runner NAME [--max-builds N] [--wait-timeout S]
 
@@ -40,7 +56,8 @@ Test-only environment: MR_STANDIN_POLL_MS (pause after an empty answer; real: 30
 MR_STANDIN_UNHEALTHY_MS (idle time after a refused token; real: 300000), MR_STANDIN_UPDATE_MS (log update
 interval; real: 3000), MR_STANDIN_RETRY_MS (pause between preparation tries; real: 3000),
 MR_STANDIN_RECORD (a file to append one JSON line per run to: argv, jobs, per-job reports, exit code),
-MR_STANDIN_TIME_SCRIPTS=1 (benchmarks: time each stage script).
+MR_STANDIN_TIME_SCRIPTS=1 (benchmarks: time each stage script), MR_STANDIN_RUNNER_VERSION (the release
+--version prints; before 17.1.0 run-single has no --config).
 `;
 
 // commands/single.go (gitlab-runner v19.4.0): -c/--config, -r/--runner, --max-builds, --wait-timeout.
@@ -59,6 +76,8 @@ function parseArgs(args: readonly string[], env: StandinIo['env']): RunSingleOpt
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const name = names[flag];
+    if (name === 'config' && !takesConfig(standinVersion(env)))
+      throw new StandinError(`flag provided but not defined: ${flag}`);
     if (!name) throw new StandinError(`flag provided but not defined: ${flag}`);
     const value = flag !== arg ? arg.slice(eq + 1) : args[++i];
     if (value === undefined) throw new StandinError(`flag needs an argument: ${flag}`);
@@ -211,7 +230,7 @@ export async function runnerStandinMain(
 ): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-v') {
-    io.stdout.write(`Version:      ${version}\nGit revision: standin\n`);
+    io.stdout.write(`Version:      ${standinVersion(io.env)}~standin\nGit revision: standin\n`);
     return 0;
   }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

@@ -3,6 +3,7 @@ import type { CommandSpec } from './command.js';
 import { configureCommand } from './configure.js';
 import { createExampleConfigCommand } from './create-example-config.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
 import { executorCommand } from './executor.js';
 import { runCommand } from './run.js';
 import { runSingleCommand } from './run-single.js';
@@ -24,5 +25,6 @@ export const commands: CommandSpec[] = [
   runSingleCommand,
   executorCommand,
   statusCommand,
+  doctorCommand,
   demoCommand,
 ];
