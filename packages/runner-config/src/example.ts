@@ -78,10 +78,11 @@ function tableLines(table: SchemaKey, path: string[], out: string[]): void {
       );
     } else if (key.kind === 'map') {
       out.push('', ...commentLines([key.doc.description, ...keyFacts(key)].join(' ')));
-      out.push(`[${tomlPath([...path, name])}]`);
-      for (const [k, v] of Object.entries((key.doc.example ?? {}) as Record<string, unknown>)) {
-        out.push(`${tomlKey(k)} = ${tomlValue(v)}`);
-      }
+      // A map with only a commented sample (an optional section) is shown commented out.
+      const hidden = key.doc.example === undefined && key.doc.commented !== undefined ? '# ' : '';
+      out.push(`${hidden}[${tomlPath([...path, name])}]`);
+      const entries = (key.doc.example ?? key.doc.commented ?? {}) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(entries)) out.push(`${hidden}${tomlKey(k)} = ${tomlValue(v)}`);
     } else if (key.kind === 'named-tables' && key.entry) {
       const entryName = key.doc.exampleKey ?? 'example';
       out.push('', ...commentLines(`${key.doc.description} ${key.entry.doc.description}`));

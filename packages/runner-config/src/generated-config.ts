@@ -7,6 +7,9 @@ import type { Config } from './schema.js';
 import { stringifyToml } from './toml-write.js';
 import type { TokensFile } from './tokens.js';
 
+/** Resource runners to write too (name → the instance whose `[runner]` they use). */
+export type ResourceRunners = Readonly<Record<string, { instance: string }>>;
+
 /** Where warnings go; any `@mr/logger` Logger fits. */
 export interface WarningLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -33,13 +36,25 @@ function dateTime(value: string | undefined): Date | undefined {
  * (see {@link withConfigFile}). Throws one ConfigError (MR_CONFIG_TEMPLATE) for every template
  * problem of every instance.
  */
-export function generateConfig(config: Config, tokens: TokensFile, ctx: InstanceContext): GeneratedConfig {
+export function generateConfig(
+  config: Config,
+  tokens: TokensFile,
+  ctx: InstanceContext & { resourceRunners?: ResourceRunners | undefined },
+): GeneratedConfig {
   const url = gitlabBaseUrl(config.hostname);
   const included: string[] = [];
   const skipped: string[] = [];
   const runners: Record<string, unknown>[] = [];
   const problems: ConfigProblem[] = [];
-  for (const instance of Object.keys(config.runners)) {
+  // Each instance, then the resource runners of instances still in the config that have a token.
+  const sections: Array<{ name: string; instance: string }> = Object.keys(config.runners).map((name) => ({
+    name,
+    instance: name,
+  }));
+  for (const [name, entry] of Object.entries(ctx.resourceRunners ?? {}))
+    if (Object.hasOwn(config.runners, entry.instance) && Object.hasOwn(tokens, name))
+      sections.push({ name, instance: entry.instance });
+  for (const { name: instance, instance: base } of sections) {
     const token = Object.hasOwn(tokens, instance) ? tokens[instance] : undefined;
     if (!token) {
       skipped.push(instance);
@@ -47,7 +62,7 @@ export function generateConfig(config: Config, tokens: TokensFile, ctx: Instance
     }
     let runner: ReturnType<typeof instantiateRunner>;
     try {
-      runner = instantiateRunner(config, instance, ctx);
+      runner = { ...instantiateRunner(config, base, ctx), name: instance };
     } catch (error) {
       if (error instanceof ConfigError && error.code === 'MR_CONFIG_TEMPLATE') {
         problems.push(...error.problems);
@@ -105,7 +120,10 @@ export async function writeGeneratedConfig(
   path: string,
   config: Config,
   tokens: TokensFile,
-  ctx: InstanceContext & { logger?: WarningLogger | undefined },
+  ctx: InstanceContext & {
+    logger?: WarningLogger | undefined;
+    resourceRunners?: ResourceRunners | undefined;
+  },
 ): Promise<Omit<GeneratedConfig, 'text'>> {
   const { text, included, skipped } = generateConfig(config, tokens, ctx);
   await writeFileAtomic(path, text, { mode: 0o600, mkdir: true });

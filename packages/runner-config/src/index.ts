@@ -19,6 +19,7 @@ export { writeExampleConfig } from './write-example.js';
 export {
   type GeneratedConfig,
   generateConfig,
+  type ResourceRunners,
   renderGeneratedConfig,
   type WarningLogger,
   writeGeneratedConfig,
@@ -51,6 +52,23 @@ export type { RunnerInstance } from './runner-instance-schema.js';
 export type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
 export { type Config, type ConfigInput, configSchema } from './schema.js';
 export { configKeys, type SchemaKey } from './schema-keys.js';
+export {
+  type RefusedJob,
+  type ResourceRunnerEntry,
+  type ResourceRunnersFile,
+  readResourceRunners,
+  resourceRunnerName,
+  resourceRunnersPath,
+  resourceTags,
+  writeResourceRunners,
+} from './resource-runners-file.js';
+export {
+  RESOURCE_KEY,
+  type ResourceSpec,
+  type Resources,
+  resourceValueProblem,
+} from './resources-schema.js';
+export { NO_TIME_LIMIT, parseSlurmTime } from './slurm-time.js';
 export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
 export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';
 export { configWarnings, EXAMPLE_TOKEN, instanceWarnings } from './warnings.js';

@@ -13,6 +13,10 @@ export type { InstanceContext, InstantiatedExecutor } from './executor-instance.
 export interface LaunchContext extends InstanceContext {
   configPath: string;
   numJobs: number;
+  /** A resource runner's name: `$NAME` of the launch (default: the instance name). */
+  runnerName?: string | undefined;
+  /** Resource values of the launch (key → value); missing keys take the instance's defaults. */
+  resources?: Readonly<Record<string, string>> | undefined;
 }
 
 /** `[runner.custom]` for one instance: the same keys, every value expanded. */
@@ -199,7 +203,7 @@ export function instantiateExecutor(
  * NUM_JOBS, then config_variables, then the environment. Throws MR_CONFIG_NO_LAUNCH without a `[launch]`.
  */
 export function instantiateLaunch(config: Config, instance: string, ctx: LaunchContext): InstantiatedLaunch {
-  const variables = instanceOf(config, instance).config_variables;
+  const { config_variables: variables, resources } = instanceOf(config, instance);
   const launch = config.launch;
   if (!launch) {
     throw new ConfigError(
@@ -210,12 +214,16 @@ export function instantiateLaunch(config: Config, instance: string, ctx: LaunchC
       },
     );
   }
-  const special = {
-    NAME: instance,
+  const special: Record<string, string> = {};
+  // Each resource as its key in upper case: the launch's value, else the default.
+  for (const [key, spec] of Object.entries(resources ?? {}))
+    special[key.toUpperCase()] = ctx.resources?.[key] ?? spec.default;
+  Object.assign(special, {
+    NAME: ctx.runnerName ?? instance,
     THIS: ctx.thisPath,
     CONFIG: ctx.configPath,
     NUM_JOBS: String(ctx.numJobs),
-  };
+  });
   const x = new SectionExpander('launch', instance, special, variables, ctx);
   const executable = x.string('executable', launch.executable);
   const result: InstantiatedLaunch = {

@@ -65,6 +65,8 @@ describe('parseConfig', () => {
       tags: ['tag-1', 'tag-2'],
       launch_priority: 10,
       run_untagged: false,
+      max_resource_runners: 8,
+      resource_runner_idle: 3_600_000,
       config_variables: { VARIABLE: 'value' },
     });
     expect(config.launch).toMatchObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { doc } from './key-doc.js';
-import { positiveInt, VARIABLE_NAME } from './value-schemas.js';
+import { type Resources, resourcesSchema } from './resources-schema.js';
+import { duration, positiveInt, VARIABLE_NAME } from './value-schemas.js';
 
 /** `[runners.<instance>]`: one runner instance. */
 export const runnerInstanceSchema = doc(
@@ -29,6 +30,31 @@ export const runnerInstanceSchema = doc(
       commented: 4,
       description:
         'At most this many launches of this instance may be queued or running at once. Unset: no limit.',
+    }),
+    maximum_timeout: doc(
+      duration({ positive: true })
+        .refine((ms) => ms >= 600_000, { error: "expected at least 10 minutes (GitLab's minimum)" })
+        .optional(),
+      {
+        type: 'duration',
+        added: true,
+        commented: '2h',
+        description:
+          "GitLab's maximum job timeout of this instance's runners, sent when they are registered: GitLab cuts a longer job timeout down to it. At least 10 minutes (GitLab's minimum). With a `time` resource, each resource runner gets the time of its set (less one minute), or this value when it is smaller.",
+      },
+    ),
+    resources: resourcesSchema,
+    max_resource_runners: doc(positiveInt().prefault(8), {
+      type: 'integer ≥ 1',
+      added: true,
+      description:
+        'At most this many resource runners (one per distinct set of resource tags in use) are registered for this instance at once; jobs asking for another set wait until an idle one is deleted.',
+    }),
+    resource_runner_idle: doc(duration({ positive: true }).prefault('1h'), {
+      type: 'duration',
+      added: true,
+      description:
+        'A resource runner with no pending job and no launch in flight for this long is deleted from GitLab.',
     }),
     config_variables: doc(
       z
@@ -60,5 +86,11 @@ export interface RunnerInstance {
   launch_priority?: number | undefined;
   run_untagged: boolean;
   max_in_flight?: number | undefined;
+  /** Milliseconds. */
+  maximum_timeout?: number | undefined;
+  resources?: Resources | undefined;
+  max_resource_runners: number;
+  /** Milliseconds. */
+  resource_runner_idle: number;
   config_variables: Record<string, string>;
 }
