@@ -13,6 +13,8 @@ export interface FixtureInstance {
   run_untagged?: boolean;
   launch_priority?: number;
   max_in_flight?: number;
+  /** More TOML lines of the instance's table (and sub-tables after them). */
+  extra?: string;
 }
 
 export interface FixtureOptions {
@@ -107,6 +109,7 @@ export async function launchFixture(options: FixtureOptions): Promise<LaunchFixt
       if (i.run_untagged !== undefined) lines.push(`run_untagged = ${i.run_untagged}`);
       if (i.launch_priority !== undefined) lines.push(`launch_priority = ${i.launch_priority}`);
       if (i.max_in_flight !== undefined) lines.push(`max_in_flight = ${i.max_in_flight}`);
+      if (i.extra !== undefined) lines.push(i.extra);
       return lines.join('\n');
     })
     .join('\n\n');

@@ -5,6 +5,13 @@ import type { SimulatorStore } from './state.js';
 
 // Runner management as doc/api/users.md (POST /user/runners) and doc/api/runners.md describe it.
 
+/** GitLab's app/models/ci/runner.rb: `maximum_timeout` needs to be at least 10 minutes (600 s). */
+function timeoutProblem(timeout: string | undefined): string | undefined {
+  if (timeout === undefined || timeout === '') return undefined;
+  const seconds = Number(timeout);
+  return Number.isInteger(seconds) && seconds >= 600 ? undefined : 'needs to be at least 10 minutes';
+}
+
 function tagProblem(tags: string[], runUntagged: boolean): string | undefined {
   return tags.length === 0 && !runUntagged
     ? 'can not be empty when runner is not allowed to pick untagged jobs'
@@ -39,6 +46,11 @@ export function createRunner(store: SimulatorStore, body: Record<string, unknown
     throw new BadRequest('access_level does not have a valid value');
   }
   const timeout = stringParam(body, 'maximum_timeout');
+  const tooShort = timeoutProblem(timeout);
+  if (tooShort) {
+    answer(400, { message: { maximum_timeout: [tooShort] } });
+    return;
+  }
   const runner = store.newRunner({
     projectId: project.id,
     description: stringParam(body, 'description') ?? '',
@@ -76,13 +88,18 @@ export function updateRunner(
     answer(400, { message: { tags_list: [problem] } });
     return;
   }
+  const timeout = stringParam(body, 'maximum_timeout');
+  const tooShort = timeoutProblem(timeout);
+  if (tooShort) {
+    answer(400, { message: { maximum_timeout: [tooShort] } });
+    return;
+  }
   runner.tags = tags;
   runner.runUntagged = runUntagged;
   runner.description = stringParam(body, 'description') ?? runner.description;
   runner.locked = booleanParam(body, 'locked') ?? runner.locked;
   const active = booleanParam(body, 'active');
   runner.paused = booleanParam(body, 'paused') ?? (active === undefined ? runner.paused : !active);
-  const timeout = stringParam(body, 'maximum_timeout');
   if (timeout !== undefined) runner.maximumTimeout = Number(timeout);
   const accessLevel = stringParam(body, 'access_level');
   if (accessLevel === 'not_protected' || accessLevel === 'ref_protected') runner.accessLevel = accessLevel;

@@ -1,5 +1,6 @@
 import type { DryRunLaunch } from './dry-run.js';
 import type { LaunchCommandError } from './errors.js';
+import type { RefusedJob } from './resources.js';
 
 /** One failed launch, for the caller and the logs (output already redacted). */
 export interface LaunchFailure {
@@ -18,6 +19,8 @@ export interface CycleResult {
   matchedJobIds: number[];
   /** Pending jobs no instance can take. */
   unmatched: number;
+  /** Of those, the jobs refused because of their resource tags, with the reason. */
+  refused?: RefusedJob[];
   /** Launches in flight after the cycle. */
   inFlight: number;
   launched: number;

@@ -7,7 +7,9 @@ import {
   generatedConfigPath,
   gitlabBaseUrl,
   instantiateLaunch,
+  readResourceRunners,
   readTokens,
+  resourceRunnersPath,
   statePath,
   tokensFilePath,
 } from '@mr/runner-config';
@@ -18,6 +20,8 @@ import { checkLiveLaunches, type LiveLaunches } from './live-launches.js';
 import type { MatchableJob } from './match.js';
 import type { LauncherObserver } from './observer.js';
 import type { PlanInstance } from './plan.js';
+import type { ResourceRunnerSync } from './resource-cycle.js';
+import type { ResourceInstance, ResourceSet } from './resources.js';
 import { launchEnvironment } from './launch-environment.js';
 import type { LaunchRecord } from './state.js';
 import type { RunnerTokenSource } from './token-check.js';
@@ -45,10 +49,12 @@ export interface OpenLauncherOptions {
   overrides?: Partial<
     Pick<LauncherOptions, 'stopGraceMs' | 'killGraceMs' | 'lockRefreshMs' | 'lockStaleMs' | 'user' | 'now'>
   > & { tokenCheckIntervalMs?: number | undefined };
+  /** Makes the registry of resource runners (with the launcher's GitLab client). */
+  resourceRunners?: ((client: GitLabClient) => ResourceRunnerSync) | undefined;
 }
 
 /** The per-instance planning settings of a config. */
-export function planInstances(config: Config): PlanInstance[] {
+export function planInstances(config: Config): Array<PlanInstance & Pick<ResourceInstance, 'resources'>> {
   const groupSize = config.launch?.group_size ?? 1;
   return Object.entries(config.runners).map(([name, r]) => ({
     name,
@@ -57,6 +63,7 @@ export function planInstances(config: Config): PlanInstance[] {
     launchPriority: r.launch_priority,
     maxInFlight: r.max_in_flight,
     groupSize,
+    resources: r.resources,
   }));
 }
 
@@ -64,9 +71,16 @@ export function planInstances(config: Config): PlanInstance[] {
 function launchSettingsOf(
   config: Config,
   context: { thisPath: string; env: Record<string, string | undefined>; home: string; configPath: string },
+  sets?: ReadonlyMap<string, Pick<ResourceSet, 'instance' | 'resources'>>,
 ): (instance: string, numJobs: number) => LaunchSettings {
-  return (instance, numJobs) => {
-    const l = instantiateLaunch(config, instance, { ...context, numJobs });
+  return (name, numJobs) => {
+    // A resource runner launches with its instance's [launch], its name as $NAME and its resource values.
+    const set = Object.hasOwn(config.runners, name) ? undefined : sets?.get(name);
+    const l = instantiateLaunch(config, set?.instance ?? name, {
+      ...context,
+      numJobs,
+      ...(set ? { runnerName: name, resources: set.resources } : {}),
+    });
     return {
       executable: l.executable,
       args: l.args,
@@ -94,12 +108,19 @@ export async function liveLaunchesFromConfig(
 ): Promise<LiveLaunches | undefined> {
   const { config, env } = options;
   if (!config.launch) return undefined;
-  const launchSettings = launchSettingsOf(config, {
-    thisPath: options.thisPath,
-    env,
-    home: options.home ?? env.HOME ?? homedir(),
-    configPath: generatedConfigPath(options.dataDir, config.name, options.generatedConfigFile),
-  });
+  const registry = await readResourceRunners(resourceRunnersPath(options.dataDir, config.name)).catch(() => ({
+    runners: {},
+  }));
+  const launchSettings = launchSettingsOf(
+    config,
+    {
+      thisPath: options.thisPath,
+      env,
+      home: options.home ?? env.HOME ?? homedir(),
+      configPath: generatedConfigPath(options.dataDir, config.name, options.generatedConfigFile),
+    },
+    new Map(Object.entries(registry.runners)),
+  );
   const systems = new BatchSystems(
     {
       settings: { batchSystem: config.launch.batch_system, instances: planInstances(config) },
@@ -166,7 +187,16 @@ export async function openLauncher(
     projectId ??= (await client.getProject(config.project, { signal })).id;
     return client.listPendingJobs(projectId, { signal });
   };
-  const launchSettings = launchSettingsOf(config, { thisPath: options.thisPath, env, home, configPath });
+  // Resource runners registered before (their launches may still be in flight), then those seen from now on.
+  const resourceSets = new Map<string, ResourceSet>();
+  const registry = await readResourceRunners(resourceRunnersPath(dataDir, config.name));
+  for (const [name, entry] of Object.entries(registry.runners))
+    resourceSets.set(name, { name, instance: entry.instance, resources: entry.resources, tags: entry.tags });
+  const launchSettings = launchSettingsOf(
+    config,
+    { thisPath: options.thisPath, env, home, configPath },
+    resourceSets,
+  );
   const secrets = [config.management_token, ...Object.values(tokens).map((t) => t.token)];
   const { tokenCheckIntervalMs, ...overrides } = options.overrides ?? {};
   const runnerTokens: RunnerTokenSource = {
@@ -197,6 +227,8 @@ export async function openLauncher(
     logger,
     command: options.command,
     observer: options.observer,
+    resourceSets,
+    resourceRunners: options.resourceRunners?.(client),
     ...overrides,
   });
   return { launcher, client };

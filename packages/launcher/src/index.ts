@@ -11,6 +11,14 @@ export {
 } from './errors.js';
 export { liveLaunchesFromConfig, type OpenLauncherOptions, openLauncher } from './from-config.js';
 export { Launcher } from './launcher.js';
+export type { ResourceRunnerSync } from './resource-cycle.js';
+export {
+  type RefusedJob,
+  type ResourceInstance,
+  type ResourceSet,
+  matchWithResources,
+  resourceFit,
+} from './resources.js';
 export type { LiveLaunches } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
 export {

@@ -2,6 +2,8 @@ import type { Logger } from '@mr/logger';
 import type { LauncherObserver } from './observer.js';
 import type { MatchableJob } from './match.js';
 import type { PlanInstance } from './plan.js';
+import type { ResourceRunnerSync } from './resource-cycle.js';
+import type { ResourceInstance, ResourceSet } from './resources.js';
 import type { RunnerTokenSource } from './token-check.js';
 
 /** The `[launch]` settings of one instance for one launch, after variable expansion. */
@@ -20,7 +22,7 @@ export interface LaunchSettings {
 export interface LauncherSettings {
   /** The meta-runner's `name` (in Slurm job names and comments). */
   name: string;
-  instances: readonly PlanInstance[];
+  instances: ReadonlyArray<PlanInstance & Pick<ResourceInstance, 'resources'>>;
   batchSystem: 'auto' | 'slurm' | 'generic';
   /** `[launch] timeout` in ms; undefined: no limit. */
   timeoutMs?: number | undefined;
@@ -66,4 +68,8 @@ export interface LauncherOptions {
   now?: (() => Date) | undefined;
   /** Told what each cycle saw and did (metrics); its errors are ignored. */
   observer?: LauncherObserver | undefined;
+  /** Registers, keeps and deletes the runners of resource sets; without it, jobs asking for resources wait. */
+  resourceRunners?: ResourceRunnerSync | undefined;
+  /** Resource runner name → its set: filled by the launcher as sets are seen, read by `launchSettings`. */
+  resourceSets?: Map<string, ResourceSet> | undefined;
 }

@@ -14,7 +14,7 @@ import { type CycleResult, cycleLogFields, emptyCycleResult } from './cycle-resu
 import type { LauncherOptions } from './launcher-options.js';
 import { acquireLauncherLock } from './launcher-lock.js';
 import { KeepAlive } from './keep-alive.js';
-import { JobMatcher, type MatchableJob, matchJobs } from './match.js';
+import { JobMatcher, type MatchableJob } from './match.js';
 import { notify } from './observer.js';
 import { planLaunches } from './plan.js';
 import { reassignEndedJobs } from './reassign.js';
@@ -26,6 +26,8 @@ import {
   type WaitingJob,
 } from './queue-wait.js';
 import { launchEnvironment } from './launch-environment.js';
+import { capInstanceLaunches, resourcePlanInstances } from './resource-cycle.js';
+import { matchWithResources, type ResourceInstance } from './resources.js';
 import { type LaunchRecord, type LaunchState, loadState, saveState } from './state.js';
 import { TokenCheck } from './token-check.js';
 import { reportUnmatched, reportWaiting } from './waiting-jobs.js';
@@ -49,6 +51,7 @@ export class Launcher {
   readonly #lock: HeldLock;
   readonly #logger: Logger;
   readonly #matcher: JobMatcher;
+  readonly #resourceInstances: Map<string, ResourceInstance>;
   #env: Record<string, string | undefined>;
   readonly #secrets: string[];
   readonly #systems: BatchSystems;
@@ -70,6 +73,7 @@ export class Launcher {
     this.#lock = lock;
     this.#logger = options.logger ?? silentLogger;
     this.#matcher = new JobMatcher(options.settings.instances);
+    this.#resourceInstances = new Map(options.settings.instances.map((i) => [i.name, i]));
     this.#secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
     this.#env = launchEnvironment(options.env, this.#secrets);
     this.#systems = new BatchSystems(options, this.#env);
@@ -215,14 +219,18 @@ export class Launcher {
     const pendingIds = new Set(jobs.map((job) => job.id));
     this.#handOn([...this.#ended.splice(0), ...ended], pendingIds);
     if (!dryRun) notify(this.options.observer, 'pendingJobs', jobs, now);
-    const matches = matchJobs(jobs, this.#matcher);
+    const matches = matchWithResources(jobs, this.#matcher, this.#resourceInstances);
     result.pending = jobs.length;
     for (const [name, ids] of matches.byInstance) {
       result.matched[name] = ids.length;
       result.matchedJobIds.push(...ids);
     }
     result.unmatched = matches.unmatched.length;
-    reportUnmatched(this.state, matches.unmatched, this.#logger);
+    result.refused = matches.refused;
+    const reasons = new Map(matches.refused.map((r) => [r.job, r.reason]));
+    reportUnmatched(this.state, matches.unmatched, this.#logger, reasons);
+    const resources = await resourcePlanInstances(this.#core, matches, signal, dryRun);
+    this.addSecrets(resources.secrets);
     if (this.#tokenCheck) {
       // A launch that ended while its jobs are still pending may have met a refused token.
       for (const record of ended)
@@ -237,13 +245,15 @@ export class Launcher {
     for (const [name, record] of Object.entries(this.state.backoff))
       if (inBackoff(record, now)) blocked.add(name);
     const plan = planLaunches({
-      instances: settings.instances,
+      instances: [...settings.instances, ...resources.instances],
       pending: matches.byInstance,
       inFlight: inFlightLaunches(this.state),
       maxInFlight: settings.maxInFlight,
       blocked,
       refused: new Set(Object.keys(this.state.refusedTokens)),
     });
+    if (resources.instances.length > 0 && this.options.resourceSets)
+      capInstanceLaunches(plan, settings.instances, this.options.resourceSets, this.state.launches);
     reportWaiting(this.state, plan, this.#logger);
     if (dryRun) {
       result.dryRun = plan.launches.map((launch) => describeLaunch(this.#core, launch));

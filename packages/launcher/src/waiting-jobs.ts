@@ -11,6 +11,8 @@ export function reportUnmatched(
   state: LaunchState,
   unmatched: readonly MatchableJob[],
   logger: Logger,
+  /** Job id → why its resource tags keep it from every instance. */
+  reasons?: ReadonlyMap<number, string>,
 ): void {
   const reported = new Set(state.reportedUnmatched);
   const current: number[] = [];
@@ -18,6 +20,11 @@ export function reportUnmatched(
     current.push(job.id);
     if (reported.has(job.id)) continue;
     const tags = job.tag_list.length > 0 ? job.tag_list.join(',') : '(none)';
+    const reason = reasons?.get(job.id);
+    if (reason) {
+      logger.warn(`pending job is refused, never launched: ${reason}`, { job: job.id, tags });
+      continue;
+    }
     logger.warn(
       job.tag_list.length > 0
         ? 'pending job matches no runner instance: no instance has all of its tags'

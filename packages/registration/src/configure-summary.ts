@@ -20,6 +20,8 @@ export function formatConfigureSummary(result: ConfigureResult): string {
     const hint = (error as { hint?: unknown }).hint;
     if (typeof hint === 'string' && hint) lines.push(`  hint: ${hint}`);
   }
+  for (const r of result.resourceRunners ?? [])
+    lines.push(`resource runner kept: ${r.name} (tags ${r.tags.join(', ')})`);
   if (lines.length === 0) lines.push('no runner instances in the config and none registered');
   lines.push(`tokens: ${result.tokensFile}`);
   lines.push(`gitlab-runner config: ${result.generatedConfigFile}`);

@@ -6,7 +6,9 @@ import {
   generatedConfigPath,
   gitlabBaseUrl,
   type InstanceContext,
+  readResourceRunners,
   readTokens,
+  resourceRunnersPath,
   type TokensFile,
   tokensFilePath,
   writeGeneratedConfig,
@@ -57,6 +59,8 @@ export interface ConfigureResult {
   generatedConfigFile: string;
   /** Instances in the generated config (those with a token). */
   included: string[];
+  /** Resource runners `run` registered, kept and written into the generated config too. */
+  resourceRunners: Array<{ name: string; tags: string[] }>;
   systemIdFile: string;
   systemIdCreated: boolean;
 }
@@ -133,6 +137,10 @@ async function configureLocked(
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const store = new TokenStore(tokensFile, await readTokens(tokensFile));
+  // Resource runners `run` registered for instances still in the config are kept (and written below).
+  const resourceRunners = (await readResourceRunners(resourceRunnersPath(dataDir, config.name))).runners;
+  const kept = (name: string) =>
+    Object.hasOwn(resourceRunners, name) && Object.hasOwn(config.runners, resourceRunners[name]!.instance);
   const client =
     options.client ??
     new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
@@ -148,6 +156,7 @@ async function configureLocked(
     tokensFile,
     generatedConfigFile: configFile,
     included: [],
+    resourceRunners: [],
     systemIdFile: '',
     systemIdCreated: false,
   };
@@ -174,6 +183,7 @@ async function configureLocked(
       logger,
       now,
       signal,
+      keep: kept,
     });
     for (const key of ['created', 'updated', 'recreated', 'deleted', 'failed'] as const)
       (result[key] as unknown[]).push(...done[key]);
@@ -213,8 +223,16 @@ async function configureLocked(
     if (!options.client) await client.close();
   }
   await store.ready();
-  const written = await writeGeneratedConfig(configFile, config, store.tokens, { ...context, logger });
+  const written = await writeGeneratedConfig(configFile, config, store.tokens, {
+    ...context,
+    logger,
+    resourceRunners,
+  });
   result.included = written.included;
+  result.resourceRunners = Object.keys(resourceRunners)
+    .filter((name) => kept(name) && store.get(name))
+    .sort()
+    .map((name) => ({ name, tags: resourceRunners[name]!.tags }));
   const systemId = await ensureSystemId(configFile);
   result.systemIdFile = systemId.path;
   result.systemIdCreated = systemId.created;

@@ -15,3 +15,10 @@ export {
 } from './rotate.js';
 export { type OrphanRunner, registrationIdPath } from './orphans.js';
 export { tokensLockPath, withTokensLock } from './token-lock.js';
+export {
+  ResourceRunnerRegistry,
+  type ResourceRunnerRegistryOptions,
+  type ResourceSet,
+  type ResourceSyncInput,
+  type ResourceSyncResult,
+} from './resource-runners.js';

@@ -1,6 +1,6 @@
 import { type GitLabClient, isNotFound } from '@mr/gitlab-api';
 import type { Logger } from '@mr/logger';
-import type { Config } from '@mr/runner-config';
+import { type Config, runnerMaximumTimeout } from '@mr/runner-config';
 import { forEachLimited } from '@mr/node-kit';
 import { markedDescription } from './orphans.js';
 import type { ConfigureFailure } from './rotate.js';
@@ -28,6 +28,8 @@ export interface ReconcileOptions {
   logger: Logger;
   now: () => Date;
   signal: AbortSignal;
+  /** Stored names that are not instances but are kept (resource runners of instances in the config). */
+  keep?: ((name: string) => boolean) | undefined;
 }
 
 function asError(error: unknown): Error {
@@ -69,6 +71,7 @@ export async function reconcileRunners(
         runUntagged: runner.run_untagged,
         locked: true,
         paused: false,
+        maximumTimeout: runnerMaximumTimeout(runner),
       },
       { signal },
     );
@@ -109,7 +112,12 @@ export async function reconcileRunners(
         try {
           await client.updateRunner(
             stored.id,
-            { description: description(instance), tagList: runner.tags, runUntagged: runner.run_untagged },
+            {
+              description: description(instance),
+              tagList: runner.tags,
+              runUntagged: runner.run_untagged,
+              maximumTimeout: runnerMaximumTimeout(runner),
+            },
             { signal },
           );
           result.updated.push(instance);
@@ -143,7 +151,7 @@ export async function reconcileRunners(
   const tasks: Task[] = [
     ...Object.keys(config.runners).map((instance) => ({ kind: 'sync' as const, instance })),
     ...Object.keys(store.tokens)
-      .filter((instance) => !Object.hasOwn(config.runners, instance))
+      .filter((instance) => !Object.hasOwn(config.runners, instance) && !options.keep?.(instance))
       .map((instance) => ({ kind: 'delete' as const, instance })),
   ];
   // No request starts once the tokens file cannot be written.

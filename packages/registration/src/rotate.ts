@@ -8,6 +8,8 @@ import {
   type RunnerToken,
   type TokensFile,
   tokensFilePath,
+  readResourceRunners,
+  resourceRunnersPath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
 import { forEachLimited } from '@mr/node-kit';
@@ -194,6 +196,8 @@ export async function rotateExpiringTokens(options: RotateExpiringTokensOptions)
         await writeGeneratedConfig(configFile, config, store.tokens, {
           ...options.context,
           logger: options.logger,
+          resourceRunners: (await readResourceRunners(resourceRunnersPath(options.dataDir, config.name)))
+            .runners,
         });
       }
       return result;

@@ -68,6 +68,7 @@ export {
   type Resources,
   resourceValueProblem,
 } from './resources-schema.js';
+export { MIN_MAXIMUM_TIMEOUT_S, runnerMaximumTimeout } from './maximum-timeout.js';
 export { NO_TIME_LIMIT, parseSlurmTime } from './slurm-time.js';
 export { readTokens, renderTokens, type RunnerToken, type TokensFile, writeTokens } from './tokens.js';
 export { stringifyToml, tomlKey, tomlString, tomlValue } from './toml-write.js';

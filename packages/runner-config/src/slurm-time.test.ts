@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runnerMaximumTimeout } from './maximum-timeout.js';
 import { NO_TIME_LIMIT, parseSlurmTime } from './slurm-time.js';
 
 describe('parseSlurmTime', () => {
@@ -20,5 +21,19 @@ describe('parseSlurmTime', () => {
 
   it.each(['', '1h', '1:2:3:4', '1-2-3', '1-2:3:4:5', '-5', '1.5', 'abc', '1-'])('refuses %j', (text) => {
     expect(parseSlurmTime(text)).toBeUndefined();
+  });
+});
+
+describe('runnerMaximumTimeout', () => {
+  it.each([
+    [{}, {}, undefined],
+    [{ maximum_timeout: 7_200_000 }, {}, 7200],
+    [{ resources: { time: { default: '01:00:00' } } }, {}, 3540],
+    [{ resources: { time: { default: '01:00:00' } } }, { time: '2-00' }, 2 * 86_400 - 60],
+    [{ maximum_timeout: 7_200_000, resources: { time: { default: '01:00:00' } } }, { time: '2-00' }, 7200],
+    [{ resources: { time: { default: '5' } } }, {}, 600],
+    [{ resources: { time: { default: 'UNLIMITED' } } }, {}, undefined],
+  ])('instance %j with %j: %s s', (instance, values, seconds) => {
+    expect(runnerMaximumTimeout(instance, values)).toBe(seconds);
   });
 });

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import type { GitLabClient } from '@mr/gitlab-api';
 import { type Launcher, openLauncher } from '@mr/launcher';
-import { rotateExpiringTokens } from '@mr/registration';
+import { ResourceRunnerRegistry, rotateExpiringTokens } from '@mr/registration';
 import { loadConfig, readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 import { startMetrics } from './metrics-session.js';
@@ -37,6 +37,20 @@ export async function openLaunchSession(context: CommandContext, command: string
     env: context.env,
     logger: context.logger,
     command,
+    resourceRunners: (client) =>
+      new ResourceRunnerRegistry({
+        client,
+        config,
+        dataDir: context.dataDir,
+        generatedConfigFile: context.generatedConfigFile,
+        context: {
+          thisPath: context.thisPath,
+          env: context.env,
+          home: context.env.HOME || homedir(),
+          configFile: context.configFile,
+        },
+        logger: context.logger,
+      }),
     observer: metrics?.observer,
     onGitLabResponse: metrics ? (method, status) => metrics.metrics.gitlabRequest(method, status) : undefined,
   }).catch(async (error: unknown) => {

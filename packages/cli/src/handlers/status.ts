@@ -12,7 +12,10 @@ import { lockStaleReason, readLockOwner } from '@mr/node-kit/lock';
 import {
   type Config,
   loadConfig,
+  type ResourceRunnersFile,
+  readResourceRunners,
   readTokens,
+  resourceRunnersPath,
   statePath,
   type TokensFile,
   tokensFilePath,
@@ -72,6 +75,10 @@ interface StatusReport {
     /** Set while GitLab refuses the runner's token (the launcher found it and launches nothing for it). */
     token_refused?: { since: string; checked_at: string } | undefined;
   }>;
+  /** Runners `run` registered for sets of resource tags (docs/resources.md). */
+  resource_runners: Array<{ name: string } & ResourceRunnersFile['runners'][string]>;
+  /** Pending jobs the launcher refused in its last cycle because of their resource tags. */
+  refused_jobs: ResourceRunnersFile['refused'];
 }
 
 async function readHolder(lockFile: string, now: number): Promise<LauncherHolder> {
@@ -137,6 +144,12 @@ async function buildReport(context: CommandContext, config: Config, now: number)
       () => undefined,
     ),
   ]);
+  const resources = await readResourceRunners(resourceRunnersPath(context.dataDir, config.name)).catch(
+    (error: Error): ResourceRunnersFile => {
+      context.logger.warn(`resource runners not shown: ${error.message}`);
+      return { runners: {}, refused: [] };
+    },
+  );
   const live = await checkLive(context, config, state.launches, tokens);
   const names = [...new Set([...Object.keys(config.runners), ...Object.keys(tokens)])].sort();
   return {
@@ -178,13 +191,17 @@ async function buildReport(context: CommandContext, config: Config, now: number)
       return {
         instance,
         id: token?.id,
-        in_config: Object.hasOwn(config.runners, instance),
+        in_config:
+          Object.hasOwn(config.runners, instance) ||
+          Object.hasOwn(config.runners, resources.runners[instance]?.instance ?? ''),
         registered: token !== undefined,
         token_expires_at: expires,
         expires_in_seconds: expires ? Math.round((Date.parse(expires) - now) / 1000) : undefined,
         token_refused: refused ? { since: refused.since, checked_at: refused.checkedAt } : undefined,
       };
     }),
+    resource_runners: Object.entries(resources.runners).map(([name, entry]) => ({ name, ...entry })),
+    refused_jobs: resources.refused,
   };
 }
 
@@ -301,7 +318,25 @@ function render(report: StatusReport): string {
     }
     lines.push(`  ${r.instance}: ${text}`);
   }
+  lines.push(...resourceLines(report));
   return `${lines.join('\n')}\n`;
+}
+
+function resourceLines(report: StatusReport): string[] {
+  const lines: string[] = [];
+  if (report.resource_runners.length > 0) {
+    lines.push('', 'resource runners (registered by run for sets of resource tags):');
+    for (const r of report.resource_runners)
+      lines.push(
+        `  ${r.name}: instance ${r.instance}, tags ${r.tags.join(', ')}${r.maximum_timeout ? `, maximum_timeout ${r.maximum_timeout} s` : ''}, last used ${r.last_used_at}`,
+      );
+  }
+  if (report.refused_jobs.length > 0) {
+    lines.push('', 'refused jobs (never launched):');
+    for (const j of report.refused_jobs)
+      lines.push(`  job ${j.job} (tags ${j.tags.join(', ')}): ${j.reason}`);
+  }
+  return lines;
 }
 
 /** Prints the launcher state of the data directory for people, or as JSON with `--json`. */

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTempDirs } from '@mr/test-support';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+
+const fixtures: LaunchFixture[] = [];
+const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
+  for (const f of fixtures.splice(0)) await f.close();
+});
+afterAll(removeTempDirs);
+
+/** An instance with resources; resource runners idle for 30 s are deleted. */
+const flex = {
+  tags: ['slurm'],
+  extra: `resource_runner_idle = "30s"
+[runners.flex.resources]
+cpus = { default = "1", max = 8 }
+gpus = { default = "0", max = 2 }
+time = "01:00:00"`,
+};
+
+/**
+ * The local batch system, with the batch arguments of the issue's example: the wrapper records them (what
+ * sbatch would get), then bg-submit runs the script, which starts the stand-in runner for `$NAME`.
+ */
+const sizedLaunch = `
+executable = "sh"
+args = ['-c', 'echo "$$*" >> "$$BATCH_DIR/args"; exec bg-submit', 'submit', '--cpus-per-task=$CPUS', '--gres=gpu:$GPUS', '--time=$TIME', '--job-name=$NAME']
+status_command = ["bg-status"]
+stdin = """
+#!/bin/sh
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+"""
+timeout = 30
+`;
+
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+
+function startRun(f: LaunchFixture) {
+  const child = f.cli(['run', '-v'], { timeout: 170_000 });
+  processes.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, stderr: () => stderr };
+}
+
+describe('per-job resources from job tags', () => {
+  it('launches each resource set with its values through its own runner, refuses what the instance cannot give, and deletes idle resource runners', async () => {
+    const f = await launchFixture({ instances: { flex }, launch: sizedLaunch });
+    fixtures.push(f);
+    const generated = join(f.dataDir, 'meta.gitlab-config.toml');
+    const jobs = f.sim.addJobs([
+      { tags: ['slurm'] },
+      { tags: ['slurm', 'cpus=4'] },
+      { tags: ['slurm', 'cpus=4', 'gpus=2'] },
+      { tags: ['slurm', 'cpus=4'] },
+    ]);
+    const [tooBig, undeclared] = f.sim.addJobs([
+      { tags: ['slurm', 'cpus=16'] },
+      { tags: ['slurm', 'mem=4G'] },
+    ]);
+    const run = startRun(f);
+    await f.sim.waitFor(() => jobs.every((j) => f.sim.job(j.id)?.status === 'success'), {
+      timeoutMs: 120_000,
+      description: 'every job the instance can give resources to succeeds',
+    });
+
+    // The batch command saw each set's values; the defaults where a job named none.
+    const args = lines(join(f.env.BATCH_DIR!, 'args'));
+    expect(args).toContain('--cpus-per-task=1 --gres=gpu:0 --time=01:00:00 --job-name=flex');
+    expect(args).toContain('--cpus-per-task=4 --gres=gpu:2 --time=01:00:00 --job-name=flex.cpus-4.gpus-2');
+    expect(args.filter((a) => a.endsWith('--job-name=flex.cpus-4')).length).toBeGreaterThanOrEqual(1);
+    expect(args.every((a) => !a.includes('cpus-per-task=16'))).toBe(true);
+
+    // One runner per resource set in GitLab, with the instance's tags plus the resource tags, and the
+    // maximum_timeout of its time (1 h less a minute).
+    const byTags = new Map(f.sim.runners().map((r) => [r.tags.join(','), r]));
+    expect(byTags.get('slurm,cpus=4')?.maximumTimeout).toBe(3540);
+    expect(byTags.get('slurm,cpus=4,gpus=2')?.runUntagged).toBe(false);
+    expect(byTags.get('slurm')?.maximumTimeout).toBe(3540);
+    // The job asking for gpus was taken by the runner made for its set, which is in the generated config.
+    const gpuRun = f.runnerRuns().find((r) => r.jobs.includes(jobs[2]!.id));
+    expect(gpuRun?.argv.join(' ')).toContain('--runner flex.cpus-4.gpus-2');
+
+    // Refused jobs: reported once with the reason, never launched, still pending; status shows them.
+    expect(f.sim.job(tooBig!.id)?.status).toBe('pending');
+    expect(f.sim.job(undeclared!.id)?.status).toBe('pending');
+    const refusals = (text: string) => text.split('\n').filter((l) => l.includes('refused, never launched'));
+    await eventually(() => /cycle .*launched=0/.test(run.stderr()), 60_000, 'a quiet cycle');
+    expect(refusals(run.stderr())).toHaveLength(2);
+    expect(run.stderr()).toMatch(/refused, never launched: instance flex: cpus: "16" is above max 8/);
+    expect(run.stderr()).toMatch(
+      /refused, never launched: instance flex: mem is not a resource of instance flex/,
+    );
+
+    const status = await f.cli(['status']);
+    expect(status.stdout).toMatch(
+      /resource runners .*:\n.*flex\.cpus-4: instance flex, tags slurm, cpus=4, maximum_timeout 3540 s/,
+    );
+    expect(status.stdout).toContain(
+      `job ${tooBig!.id} (tags slurm, cpus=16): instance flex: cpus: "16" is above max 8`,
+    );
+    expect(status.stdout).not.toMatch(/flex\.cpus-4: .*configure` deletes it/);
+    const json = JSON.parse((await f.cli(['status', '--json'])).stdout);
+    expect(json.resource_runners.map((r: { name: string }) => r.name).sort()).toEqual([
+      'flex.cpus-4',
+      'flex.cpus-4.gpus-2',
+    ]);
+
+    // configure keeps them (they are not instances of the config) and writes them into the config again.
+    const configured = await f.cli(['configure']);
+    expect(configured.exitCode).toBe(0);
+    expect(configured.stdout).toContain('resource runner kept: flex.cpus-4 (tags slurm, cpus=4)');
+    expect(readFileSync(generated, 'utf8')).toContain('name = "flex.cpus-4.gpus-2"');
+
+    // Unused for resource_runner_idle, they are deleted in GitLab and from the generated config.
+    await eventually(
+      () => f.sim.runners().every((r) => r.tags.join(',') === 'slurm'),
+      150_000,
+      'the idle resource runners to be deleted',
+    );
+    await eventually(
+      () => !readFileSync(generated, 'utf8').includes('flex.cpus-4'),
+      30_000,
+      'config rewritten',
+    );
+    expect(run.stderr()).toMatch(/deleted an idle resource runner .*runner=flex\.cpus-4/);
+    run.child.kill('SIGTERM');
+    expect((await run.child).exitCode).toBe(0);
+  }, 300_000);
+});

@@ -1,0 +1,279 @@
+import type { GitLabClient } from '@mr/gitlab-api';
+import { isNotFound } from '@mr/gitlab-api';
+import { type Logger, silentLogger } from '@mr/logger';
+import {
+  type Config,
+  generatedConfigPath,
+  type InstanceContext,
+  type ResourceRunnersFile,
+  type TokensFile,
+  readResourceRunners,
+  readTokens,
+  resourceRunnersPath,
+  runnerMaximumTimeout,
+  tokensFilePath,
+  writeGeneratedConfig,
+  writeResourceRunners,
+} from '@mr/runner-config';
+import { ensureRegistrationId, markedDescription } from './orphans.js';
+import { withTokensLock } from './token-lock.js';
+import { TokenStore } from './token-store.js';
+
+/** One set of resource tags of an instance (the launcher's `ResourceSet`). */
+export interface ResourceSet {
+  name: string;
+  instance: string;
+  resources: Record<string, string>;
+  tags: string[];
+}
+
+/** What {@link ResourceRunnerRegistry.sync} is given each cycle (the launcher's `ResourceRunnerSync`). */
+export interface ResourceSyncInput {
+  needed: readonly ResourceSet[];
+  inUse: ReadonlySet<string>;
+  refused: ReadonlyArray<{ job: number; tags: readonly string[]; reason: string }>;
+  signal: AbortSignal;
+}
+
+export interface ResourceSyncResult {
+  ready: ReadonlySet<string>;
+  waiting: ReadonlyMap<string, string>;
+  secrets: readonly string[];
+}
+
+export interface ResourceRunnerRegistryOptions {
+  client: GitLabClient;
+  config: Config;
+  dataDir: string;
+  generatedConfigFile?: string | undefined;
+  /** For instantiating `[runner]` in the generated gitlab-runner config. */
+  context: InstanceContext;
+  logger?: Logger | undefined;
+  now?: (() => Date) | undefined;
+}
+
+/**
+ * The runners `run` registers for sets of resource tags (one per distinct set in use): it registers them
+ * through the API, keeps their tokens in the tokens file like every other token, lists them in
+ * `<name>.resource-runners.json`, writes their sections into the generated gitlab-runner config before any
+ * launch uses them, and deletes those unused for `resource_runner_idle`, or the least recently used one
+ * when an instance reaches `max_resource_runners`.
+ */
+export class ResourceRunnerRegistry {
+  readonly #o: ResourceRunnerRegistryOptions;
+  readonly #logger: Logger;
+  readonly #file: string;
+  readonly #tokensFile: string;
+  #registered = new Set<string>();
+  #projectId: number | undefined;
+  #registrationId: string | undefined;
+  /** Sets whose registration failed and the reason, so that it is logged once. */
+  readonly #failed = new Map<string, string>();
+
+  constructor(options: ResourceRunnerRegistryOptions) {
+    this.#o = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#file = resourceRunnersPath(options.dataDir, options.config.name);
+    this.#tokensFile = tokensFilePath(options.dataDir, options.config.name);
+  }
+
+  registered(): ReadonlySet<string> {
+    return this.#registered;
+  }
+
+  /**
+   * One cycle's work (see the launcher's `ResourceRunnerSync`). Registering and deleting runners hold the
+   * tokens lock, like every change of runner tokens; a cycle that only marks use takes no lock.
+   */
+  async sync(input: ResourceSyncInput): Promise<ResourceSyncResult> {
+    const now = (this.#o.now ?? (() => new Date()))();
+    const file = await readResourceRunners(this.#file);
+    const tokens = await readTokens(this.#tokensFile);
+    if (!this.#wouldChange(file, tokens, input, now)) {
+      for (const name of input.inUse) {
+        const entry = file.runners[name];
+        if (entry) entry.last_used_at = now.toISOString();
+      }
+      file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
+      await writeResourceRunners(this.#file, file);
+      return { ready: new Set(Object.keys(file.runners)), waiting: new Map(), secrets: [] };
+    }
+    return withTokensLock(
+      {
+        tokensFile: this.#tokensFile,
+        generatedConfigFile: generatedConfigPath(
+          this.#o.dataDir,
+          this.#o.config.name,
+          this.#o.generatedConfigFile,
+        ),
+        purpose: 'gitlab-meta-runner run (resource runners)',
+        logger: this.#logger,
+        signal: input.signal,
+      },
+      (signal) => this.#change({ ...input, signal }, now),
+    );
+  }
+
+  /** Whether a runner is to be registered or deleted, or an entry lost its token. */
+  #wouldChange(file: ResourceRunnersFile, tokens: TokensFile, input: ResourceSyncInput, now: Date): boolean {
+    const { config } = this.#o;
+    if (input.needed.some((set) => !file.runners[set.name] || !Object.hasOwn(tokens, set.name))) return true;
+    return Object.entries(file.runners).some(([name, entry]) => {
+      if (!Object.hasOwn(tokens, name)) return true;
+      if (input.inUse.has(name)) return false;
+      const instance = Object.hasOwn(config.runners, entry.instance)
+        ? config.runners[entry.instance]
+        : undefined;
+      return !instance || now.getTime() - Date.parse(entry.last_used_at) >= instance.resource_runner_idle;
+    });
+  }
+
+  async #change(input: ResourceSyncInput, now: Date): Promise<ResourceSyncResult> {
+    const { config } = this.#o;
+    // Read again under the lock: another process may have changed the tokens meanwhile.
+    const file = await readResourceRunners(this.#file);
+    const store = new TokenStore(this.#tokensFile, await readTokens(this.#tokensFile));
+    let changed = false;
+    const secrets: string[] = [];
+    const waiting = new Map<string, string>();
+
+    // Entries whose token is gone (configure deleted the runner) are forgotten.
+    for (const name of Object.keys(file.runners))
+      if (!store.get(name)) {
+        delete file.runners[name];
+        changed = true;
+      }
+    for (const name of input.inUse) {
+      const entry = file.runners[name];
+      if (entry) entry.last_used_at = now.toISOString();
+    }
+    // Idle for longer than the instance allows, or of an instance no longer in the config.
+    for (const [name, entry] of Object.entries(file.runners)) {
+      if (input.inUse.has(name)) continue;
+      const instance = Object.hasOwn(config.runners, entry.instance)
+        ? config.runners[entry.instance]
+        : undefined;
+      if (instance && now.getTime() - Date.parse(entry.last_used_at) < instance.resource_runner_idle)
+        continue;
+      if (await this.#delete(name, file, store, input.signal)) changed = true;
+    }
+
+    for (const set of input.needed) {
+      if (file.runners[set.name] && store.get(set.name)) continue;
+      const reason = await this.#register(set, file, store, input.inUse, now, input.signal);
+      if (reason) waiting.set(set.name, reason);
+      else {
+        changed = true;
+        secrets.push(store.get(set.name)!.token);
+      }
+    }
+    file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
+    await store.ready();
+    await writeResourceRunners(this.#file, file);
+    if (changed) {
+      await writeGeneratedConfig(
+        generatedConfigPath(this.#o.dataDir, config.name, this.#o.generatedConfigFile),
+        config,
+        store.tokens,
+        { ...this.#o.context, logger: this.#logger, resourceRunners: file.runners },
+      );
+    }
+    this.#registered = new Set(Object.keys(file.runners));
+    return { ready: this.#registered, waiting, secrets };
+  }
+
+  /** Registers the runner of a set; returns why it could not. */
+  async #register(
+    set: ResourceSet,
+    file: ResourceRunnersFile,
+    store: TokenStore,
+    inUse: ReadonlySet<string>,
+    now: Date,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const { config, client } = this.#o;
+    const instance = config.runners[set.instance];
+    if (!instance) return `instance ${set.instance} is not in the config`;
+    const own = Object.entries(file.runners).filter(([, e]) => e.instance === set.instance);
+    if (own.length >= instance.max_resource_runners) {
+      // The least recently used runner of the instance that nothing uses now makes room.
+      const spare = own
+        .filter(([name]) => !inUse.has(name))
+        .sort(([, a], [, b]) => a.last_used_at.localeCompare(b.last_used_at))[0];
+      if (!spare || !(await this.#delete(spare[0], file, store, signal)))
+        return `max_resource_runners (${instance.max_resource_runners}) of instance ${set.instance} reached: the jobs wait until one of its resource runners is idle`;
+    }
+    const maximumTimeout = runnerMaximumTimeout(instance, set.resources);
+    try {
+      this.#projectId ??= (await client.getProject(config.project, { signal })).id;
+      // Marked like every runner of this data directory, so that one whose token is lost is an orphan
+      // that the next `configure` deletes.
+      this.#registrationId ??= await ensureRegistrationId(this.#o.dataDir, config.name);
+      await store.ready();
+      const created = await client.createRunner(
+        {
+          projectId: this.#projectId,
+          description: markedDescription(config.name, set.name, this.#registrationId),
+          tagList: set.tags,
+          runUntagged: false,
+          locked: true,
+          paused: false,
+          maximumTimeout,
+        },
+        { signal },
+      );
+      await store.set(set.name, {
+        id: created.id,
+        token: created.token,
+        token_obtained_at: now.toISOString(),
+        ...(created.token_expires_at ? { token_expires_at: created.token_expires_at } : {}),
+      });
+      file.runners[set.name] = {
+        instance: set.instance,
+        tags: set.tags,
+        resources: set.resources,
+        ...(maximumTimeout === undefined ? {} : { maximum_timeout: maximumTimeout }),
+        created_at: now.toISOString(),
+        last_used_at: now.toISOString(),
+      };
+      this.#failed.delete(set.name);
+      this.#logger.info('registered a resource runner', {
+        runner: set.name,
+        id: created.id,
+        tags: set.tags.join(','),
+        maximum_timeout_s: maximumTimeout,
+      });
+      return undefined;
+    } catch (error) {
+      const reason = `cannot register its resource runner: ${(error as Error).message}`;
+      if (this.#failed.get(set.name) !== reason)
+        this.#logger.error(reason, { runner: set.name, code: (error as { code?: string }).code });
+      this.#failed.set(set.name, reason);
+      return reason;
+    }
+  }
+
+  /** Deletes a resource runner in GitLab (404: already gone) and forgets it; false when GitLab failed. */
+  async #delete(
+    name: string,
+    file: ResourceRunnersFile,
+    store: TokenStore,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const token = store.get(name);
+    try {
+      if (token) await this.#o.client.deleteRunner(token.id, { signal });
+    } catch (error) {
+      if (!isNotFound(error)) {
+        this.#logger.warn(`cannot delete the idle resource runner ${name}: ${(error as Error).message}`, {
+          runner: name,
+        });
+        return false;
+      }
+    }
+    if (token) await store.delete(name);
+    delete file.runners[name];
+    this.#logger.info('deleted an idle resource runner', { runner: name, id: token?.id });
+    return true;
+  }
+}
