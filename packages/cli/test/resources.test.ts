@@ -98,6 +98,9 @@ describe('per-job resources from job tags', () => {
     expect(run.stderr()).toMatch(
       /refused, never launched: instance flex: mem is not a resource of instance flex/,
     );
+    // Stopped, the launcher deletes nothing while status and configure look at its runners.
+    run.child.kill('SIGTERM');
+    expect((await run.child).exitCode).toBe(0);
 
     const status = await f.cli(['status']);
     expect(status.stdout).toMatch(
@@ -120,6 +123,7 @@ describe('per-job resources from job tags', () => {
     expect(readFileSync(generated, 'utf8')).toContain('name = "flex.cpus-4.gpus-2"');
 
     // Unused for resource_runner_idle, they are deleted in GitLab and from the generated config.
+    const again = startRun(f);
     await eventually(
       () => f.sim.runners().every((r) => r.tags.join(',') === 'slurm'),
       150_000,
@@ -130,8 +134,8 @@ describe('per-job resources from job tags', () => {
       30_000,
       'config rewritten',
     );
-    expect(run.stderr()).toMatch(/deleted an idle resource runner .*runner=flex\.cpus-4/);
-    run.child.kill('SIGTERM');
-    expect((await run.child).exitCode).toBe(0);
+    expect(again.stderr()).toMatch(/deleted an idle resource runner .*runner=flex\.cpus-4/);
+    again.child.kill('SIGTERM');
+    expect((await again.child).exitCode).toBe(0);
   }, 300_000);
 });

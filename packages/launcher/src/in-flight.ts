@@ -71,7 +71,10 @@ export async function refreshInFlight(core: LauncherCore, now: Date): Promise<La
   const ended: LaunchRecord[] = [];
   const { options, state, logger } = core;
   const pickup = options.settings.pickupTimeoutMs;
-  const known = new Set(options.settings.instances.map((i) => i.name));
+  const known = new Set([
+    ...options.settings.instances.map((i) => i.name),
+    ...(options.resourceSets?.keys() ?? []),
+  ]);
   const { systems, orphans } = core.systems.inUse(state.launches);
   const keep = new Set<LaunchRecord>(orphans);
   const knownIds = new Set(state.launches.map((r) => r.id));

@@ -20,14 +20,13 @@ export interface ResourceRunnerSync {
     waiting: ReadonlyMap<string, string>;
     secrets: readonly string[];
   }>;
-  /** Names of the resource runners registered now (for dry runs, which register nothing). */
-  registered(): ReadonlySet<string>;
 }
 
 /**
  * The plan instances of this cycle's resource sets whose runner is registered: each is planned like an
  * instance of its own (jobs of one set are grouped only with each other), with its instance's settings.
- * Jobs of sets without a runner are taken out of `matches.byInstance` and wait, logged at verbose level.
+ * Jobs of sets without a runner are taken out of `matches.byInstance` and wait, logged at verbose level. A
+ * dry run registers nothing and plans every set as if its runner were registered.
  */
 export async function resourcePlanInstances(
   core: LauncherCore,
@@ -51,8 +50,9 @@ export async function resourcePlanInstances(
       refused: matches.refused,
       signal,
     }));
-  } else if (hook) {
-    ready = hook.registered();
+  } else if (dryRun) {
+    // A real cycle would register the missing runners first: show their launches.
+    ready = new Set(matches.sets.keys());
   }
   const instances: PlanInstance[] = [];
   for (const set of matches.sets.values()) {

@@ -64,7 +64,6 @@ export class ResourceRunnerRegistry {
   readonly #logger: Logger;
   readonly #file: string;
   readonly #tokensFile: string;
-  #registered = new Set<string>();
   #projectId: number | undefined;
   #registrationId: string | undefined;
   /** Sets whose registration failed and the reason, so that it is logged once. */
@@ -75,10 +74,6 @@ export class ResourceRunnerRegistry {
     this.#logger = options.logger ?? silentLogger;
     this.#file = resourceRunnersPath(options.dataDir, options.config.name);
     this.#tokensFile = tokensFilePath(options.dataDir, options.config.name);
-  }
-
-  registered(): ReadonlySet<string> {
-    return this.#registered;
   }
 
   /**
@@ -178,8 +173,7 @@ export class ResourceRunnerRegistry {
         { ...this.#o.context, logger: this.#logger, resourceRunners: file.runners },
       );
     }
-    this.#registered = new Set(Object.keys(file.runners));
-    return { ready: this.#registered, waiting, secrets };
+    return { ready: new Set(Object.keys(file.runners)), waiting, secrets };
   }
 
   /** Registers the runner of a set; returns why it could not. */

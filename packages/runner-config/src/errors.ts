@@ -19,6 +19,7 @@ export const TOKENS_FILE_ERROR_CODES = [
   'MR_TOKENS_UNREADABLE',
   'MR_TOKENS_SYNTAX',
   'MR_TOKENS_INVALID',
+  'MR_RESOURCE_RUNNERS_INVALID',
 ] as const;
 export type TokensFileErrorCode = (typeof TOKENS_FILE_ERROR_CODES)[number];
 

@@ -36,6 +36,9 @@ export function resourceRunnersPath(dataDir: string, configName: string): string
   return join(dataDir, `${configName}.resource-runners.json`);
 }
 
+const REBUILD_HINT =
+  'move the file away: `configure` then deletes the resource runners it listed (their tokens are in the tokens file), and `run` registers new ones as jobs need them';
+
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** Reads the file; a missing file means none: `{ runners: {}, refused: [] }`. */
@@ -45,23 +48,33 @@ export async function readResourceRunners(path: string): Promise<ResourceRunners
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runners: {}, refused: [] };
-    throw new TokensFileError('MR_TOKENS_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, {
-      file: path,
-      cause: error,
-    });
+    throw new TokensFileError(
+      'MR_RESOURCE_RUNNERS_INVALID',
+      `cannot read the resource runners file ${path}: ${(error as Error).message}`,
+      { file: path, cause: error },
+    );
   }
   let data: Partial<ResourceRunnersFile>;
   try {
     data = JSON.parse(text) as Partial<ResourceRunnersFile>;
   } catch {
-    throw new TokensFileError('MR_TOKENS_SYNTAX', `${path} is not valid JSON`, { file: path });
+    throw new TokensFileError(
+      'MR_RESOURCE_RUNNERS_INVALID',
+      `the resource runners file ${path} is not valid JSON`,
+      {
+        file: path,
+        hint: REBUILD_HINT,
+      },
+    );
   }
   const runners: Record<string, ResourceRunnerEntry> = {};
   for (const [name, e] of Object.entries(data.runners ?? {})) {
     if (typeof e?.instance !== 'string' || !isStrings(e.tags) || typeof e.resources !== 'object')
-      throw new TokensFileError('MR_TOKENS_INVALID', `${path}: runners.${name} is not a resource runner`, {
-        file: path,
-      });
+      throw new TokensFileError(
+        'MR_RESOURCE_RUNNERS_INVALID',
+        `the resource runners file ${path}: runners.${name} is not a resource runner`,
+        { file: path, hint: REBUILD_HINT },
+      );
     runners[name] = e;
   }
   const refused = Array.isArray(data.refused) ? data.refused : [];
