@@ -85,6 +85,12 @@ describe('per-job resources from job tags', () => {
     expect(byTags.get('slurm,cpus=4,gpus=2')?.runUntagged).toBe(false);
     expect(byTags.get('slurm')?.maximumTimeout).toBe(3540);
     // The job asking for gpus was taken by the runner made for its set, which is in the generated config.
+    // (A runner's run is recorded when it exits, a little after its job.)
+    await eventually(
+      () => f.runnerRuns().some((r) => r.jobs.includes(jobs[2]!.id)),
+      60_000,
+      'the runner of the gpu job to exit',
+    );
     const gpuRun = f.runnerRuns().find((r) => r.jobs.includes(jobs[2]!.id));
     expect(gpuRun?.argv.join(' ')).toContain('--runner flex.cpus-4.gpus-2');
 
