@@ -7,6 +7,7 @@ export const GITLAB_ERROR_CODES = [
   'MR_GITLAB_TIMEOUT',
   'MR_GITLAB_BAD_RESPONSE',
   'MR_GITLAB_ABORTED',
+  'MR_GITLAB_RESPONSE_TOO_LARGE',
 ] as const;
 
 /** Stable codes of the client's errors. */
@@ -50,6 +51,24 @@ export class GitLabHttpError extends GitLabError {
     this.path = options.path;
     this.gitlabMessage = options.gitlabMessage;
     this.attempts = options.attempts;
+  }
+}
+
+/**
+ * An answer longer than the client's `maxResponseBytes`: reading stopped there and the connection was
+ * closed. Code `MR_GITLAB_RESPONSE_TOO_LARGE`; never retried.
+ */
+export class GitLabResponseTooLargeError extends GitLabError {
+  override name = 'GitLabResponseTooLargeError';
+  readonly method: string;
+  readonly path: string;
+  readonly limitBytes: number;
+
+  constructor(message: string, options: GitLabErrorOptions & RequestTarget & { limitBytes: number }) {
+    super('MR_GITLAB_RESPONSE_TOO_LARGE', message, options);
+    this.method = options.method;
+    this.path = options.path;
+    this.limitBytes = options.limitBytes;
   }
 }
 

@@ -10,6 +10,7 @@ export {
   GitLabHttpError,
   GitLabNetworkError,
   GitLabResponseError,
+  GitLabResponseTooLargeError,
   GitLabTimeoutError,
   isNotFound,
   type RequestTarget,
@@ -26,4 +27,4 @@ export type {
   VerifiedRunner,
 } from './runners.js';
 export type { GitLabJob, GitLabProject, GitLabRunner } from './schemas.js';
-export type { GitLabClientOptions, GitLabLogger } from './transport.js';
+export { DEFAULT_MAX_RESPONSE_BYTES, type GitLabClientOptions, type GitLabLogger } from './transport.js';

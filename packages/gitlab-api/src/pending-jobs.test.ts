@@ -89,6 +89,40 @@ describe('listPendingJobs', () => {
     });
     const error = await rejection(t.client().listPendingJobs(project, { pagination: 'offset' }));
     expect(error).toBeInstanceOf(GitLabResponseError);
-    expect(error.message).toMatch(/points back to a page already read/);
+    expect(error.message).toMatch(/points back to a page already read|sends an empty page with a next page/);
+  });
+
+  it('stops after one request when a never-ending x-next-page serves empty pages', async () => {
+    const before = t.sim.requestCount('GET /projects/:id/jobs');
+    t.sim.inject({
+      endpoint: 'GET /projects/:id/jobs',
+      times: Number.POSITIVE_INFINITY,
+      status: 200,
+      body: [],
+      headers: { 'x-next-page': '7' },
+    });
+    const error = await rejection(t.client().listPendingJobs(project, { pagination: 'offset' }));
+    expect(error.message).toMatch(/sends an empty page with a next page/);
+    expect(t.sim.requestCount('GET /projects/:id/jobs') - before).toBe(1);
+  });
+
+  it('stops when a never-ending x-next-page serves the same jobs again', async () => {
+    const before = t.sim.requestCount('GET /projects/:id/jobs');
+    // Every page number answers with the first page (a server that ignores `page`), and says there is more.
+    t.sim.inject({
+      endpoint: 'GET /projects/:id/jobs',
+      path: 'page=',
+      times: Number.POSITIVE_INFINITY,
+      status: 200,
+      body: await (
+        await fetch(`${t.sim.url}/api/v4/projects/${project}/jobs?scope[]=pending&per_page=5`, {
+          headers: { 'private-token': t.sim.token },
+        })
+      ).json(),
+      headers: { 'x-next-page': '2' },
+    });
+    const error = await rejection(t.client().listPendingJobs(project, { pagination: 'offset', perPage: 5 }));
+    expect(error.message).toMatch(/repeats a page already read/);
+    expect(t.sim.requestCount('GET /projects/:id/jobs') - before).toBeLessThanOrEqual(4);
   });
 });

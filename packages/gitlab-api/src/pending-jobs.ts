@@ -12,7 +12,7 @@ export interface ListPendingJobsOptions extends RequestOptions {
   pagination?: 'keyset' | 'offset';
   /** Page size asked for (GitLab's maximum is 100). Default 100. */
   perPage?: number;
-  /** Stop with an error after this many pages (a server that never stops paginating). Default 10,000. */
+  /** Stop with an error after this many pages (a server that never stops paginating). Default 1,000. */
   maxPages?: number;
 }
 
@@ -33,27 +33,39 @@ export async function* pendingJobPages(
     query.set('order_by', 'id');
     query.set('sort', 'desc');
   }
-  const maxPages = options.maxPages ?? 10_000;
+  const maxPages = options.maxPages ?? 1000;
   const visited = new Set<string>();
+  const seenIds = new Set<number>();
+  const loop = (path: string, why: string) =>
+    new GitLabResponseError(`GitLab's pagination of GET ${withoutQuery(path)} ${why}`, {
+      method: 'GET',
+      path,
+      fields: ['link'],
+      hint: 'The server sends a wrong next-page link; report this to its administrators.',
+    });
   const interner = new JobInterner();
   let path: string | undefined = transport.api(`/projects/${encodeId(projectId)}/jobs?${query}`);
   while (path !== undefined) {
     const call: Call = { method: 'GET', path, retryOn: 'all', signal: options.signal };
     if (visited.size >= maxPages || visited.has(path)) {
-      const why = visited.has(path)
-        ? 'points back to a page already read'
-        : `goes on beyond ${maxPages} pages`;
-      throw new GitLabResponseError(`GitLab's pagination of GET ${withoutQuery(path)} ${why}`, {
-        method: 'GET',
+      throw loop(
         path,
-        fields: ['link'],
-        hint: 'The server sends a wrong next-page link; report this to its administrators.',
-      });
+        visited.has(path) ? 'points back to a page already read' : `goes on beyond ${maxPages} pages`,
+      );
     }
     visited.add(path);
     const answer = await transport.request(call);
-    yield fastJobList(answer.data, interner) ?? transport.parse(jobListSchema, call, answer);
-    path = nextPagePath(path, answer.headers, transport.apiPath);
+    const page = fastJobList(answer.data, interner) ?? transport.parse(jobListSchema, call, answer);
+    const next = nextPagePath(path, answer.headers, transport.apiPath);
+    // A page of jobs all read before, or an empty page that is not the last, means the pages go round.
+    if (next !== undefined && (page.length === 0 || page.every((job) => seenIds.has(job.id))))
+      throw loop(
+        path,
+        page.length === 0 ? 'sends an empty page with a next page' : 'repeats a page already read',
+      );
+    for (const job of page) seenIds.add(job.id);
+    yield page;
+    path = next;
   }
 }
 

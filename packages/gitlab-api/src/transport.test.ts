@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLogger, rejection, simulatorClients, startSimulator } from '../test/helpers.js';
 import { GitLabClient } from './client.js';
-import { GitLabAbortError, type GitLabHttpError, GitLabNetworkError, GitLabTimeoutError } from './errors.js';
+import {
+  GitLabAbortError,
+  type GitLabHttpError,
+  GitLabNetworkError,
+  GitLabResponseTooLargeError,
+  GitLabTimeoutError,
+} from './errors.js';
 
 const t = simulatorClients();
 
@@ -126,5 +132,24 @@ describe('timeouts and aborts', () => {
     const error = await rejection(t.client().listPendingJobs(1, { signal: AbortSignal.abort() }));
     expect(error).toBeInstanceOf(GitLabAbortError);
     expect(t.sim.requestCount()).toBe(before);
+  });
+});
+
+describe('the answer size cap', () => {
+  it('stops reading a 600 MB answer at the default cap and fails with its own code, without retrying', async () => {
+    const fault = t.sim.inject({ endpoint: 'GET /projects/:id', oversizedBody: 600 * 1024 * 1024 });
+    const error = await rejection(t.client().getProject(1));
+    expect(error).toBeInstanceOf(GitLabResponseTooLargeError);
+    expect(error).toMatchObject({ code: 'MR_GITLAB_RESPONSE_TOO_LARGE', limitBytes: 32 * 1024 * 1024 });
+    expect((error as Error).message).toMatch(/answer to GET \/api\/v4\/projects\/1 is larger than 32 MiB/);
+    expect(fault.hits).toBe(1);
+  });
+
+  it('takes its cap from maxResponseBytes and reads answers up to it', async () => {
+    t.sim.inject({ endpoint: 'GET /projects/:id', oversizedBody: 2 * 1024 * 1024 });
+    const error = await rejection(t.client({ maxResponseBytes: 1024 * 1024 }).getProject(1));
+    expect(error).toMatchObject({ code: 'MR_GITLAB_RESPONSE_TOO_LARGE', limitBytes: 1024 * 1024 });
+    // An answer within the cap is read as usual.
+    expect((await t.client({ maxResponseBytes: 64 * 1024 }).getProject(1)).id).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import {
   type GitLabError,
   GitLabNetworkError,
   GitLabResponseError,
+  GitLabResponseTooLargeError,
   GitLabTimeoutError,
 } from './errors.js';
 import { httpError } from './http-error.js';
@@ -41,11 +42,20 @@ export interface GitLabClientOptions {
   logger?: GitLabLogger;
   /** Most connections kept open to GitLab at once. Default 8. */
   connections?: number;
+  /**
+   * Largest answer body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}, 32 MiB): a longer one
+   * fails with `MR_GITLAB_RESPONSE_TOO_LARGE` once that much has arrived, so a broken or hostile server
+   * cannot make the client hold gigabytes.
+   */
+  maxResponseBytes?: number;
   /** Told of every attempt's outcome: its HTTP status, or undefined when no answer came (metrics). */
   onResponse?: (method: string, status: number | undefined) => void;
 }
 
 const timeoutReason = Symbol('timeout');
+
+/** The default cap on one answer's body: 32 MiB (a page of 100 jobs is well under 1 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * The HTTP side of the client: one keep-alive connection pool per GitLab, `PRIVATE-TOKEN` authentication,
@@ -63,6 +73,7 @@ export class Transport {
   readonly #redactor: Redactor;
   readonly #onResponse: GitLabClientOptions['onResponse'];
   #rateLimit: RateLimitState | undefined;
+  readonly #maxBytes: number;
 
   constructor(options: GitLabClientOptions) {
     const base = apiBase(options.baseUrl);
@@ -75,6 +86,7 @@ export class Transport {
     this.#logger = options.logger;
     this.#redactor = new Redactor([options.token]);
     this.#onResponse = options.onResponse;
+    this.#maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#pool = new Pool(base.origin, {
       connections: options.connections ?? 8,
       keepAliveTimeout: 30_000,
@@ -184,7 +196,8 @@ export class Transport {
         body: call.body ? JSON.stringify(call.body) : undefined,
         signal: controller.signal,
       });
-      const text = await response.body.text();
+      const text = await this.#readBody(call, response);
+      if (typeof text !== 'string') return { error: text };
       let data: unknown;
       if (text.length > 0) {
         try {
@@ -229,6 +242,36 @@ export class Transport {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The body as text, or the error when it is longer than the cap (the rest is not read). */
+  async #readBody(
+    call: Call,
+    response: { headers: IncomingHttpHeaders; body: AsyncIterable<Buffer> & { destroy(): unknown } },
+  ): Promise<string | GitLabResponseTooLargeError> {
+    const tooLarge = () => {
+      response.body.destroy();
+      const mib = (this.#maxBytes / 1024 / 1024).toFixed(this.#maxBytes % (1024 * 1024) === 0 ? 0 : 2);
+      return new GitLabResponseTooLargeError(
+        `GitLab's answer to ${call.method} ${withoutQuery(call.path)} is larger than ${mib} MiB; reading stopped there`,
+        {
+          method: call.method,
+          path: call.path,
+          limitBytes: this.#maxBytes,
+          hint: 'A proxy or a broken server may be answering. GitLab pages are far smaller; the cap is the client option maxResponseBytes.',
+        },
+      );
+    };
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.#maxBytes) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > this.#maxBytes) return tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   #abortError(call: Call): GitLabAbortError {

@@ -1,8 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import type { FaultRule } from './faults.js';
 import type { Answer } from './http.js';
 
 /** What a fault did to a request, as the request log records it. */
-export type FaultKind = 'status' | 'rate-limit' | 'delay' | 'drop' | 'hang';
+export type FaultKind = 'status' | 'rate-limit' | 'delay' | 'drop' | 'hang' | 'oversized';
 
 const statusMessages: Record<number, string> = {
   400: '400 Bad request',
@@ -20,9 +21,33 @@ const statusMessages: Record<number, string> = {
 export function faultKind(rule: FaultRule): FaultKind {
   if (rule.hang) return 'hang';
   if (rule.drop) return 'drop';
+  if (rule.oversizedBody !== undefined) return 'oversized';
   if (rule.rateLimit) return 'rate-limit';
   if (rule.status !== undefined) return 'status';
   return 'delay';
+}
+
+/** Streams `[`, spaces and `]`, `bytes` in all, honouring back-pressure; ends early when the client goes. */
+export async function streamOversizedBody(response: ServerResponse, bytes: number): Promise<void> {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let left = Math.max(2, bytes) - 2;
+  response.write('[');
+  while (left > 0 && !response.destroyed) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+    left -= piece.length;
+    if (!response.write(piece))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.on('drain', done);
+        response.on('close', done);
+      });
+  }
+  if (!response.destroyed) response.end(']');
 }
 
 /**

@@ -55,6 +55,12 @@ export interface FaultRule {
    * the runner (or reset the token), then its answer is late or lost. Default false (before the handler).
    */
   afterHandling?: boolean;
+  /**
+   * Answer 200 with a JSON body this many bytes long (an empty array padded with spaces), streamed in
+   * 64 KiB chunks without `Content-Length`, so that a huge answer costs neither side its size in memory.
+   * The stream stops when the client closes the connection.
+   */
+  oversizedBody?: number;
 }
 
 /** A rule in force: how many requests it has hit so far; `remove()` ends it. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { answerFault, faultKind } from './fault-answer.js';
+import { answerFault, faultKind, streamOversizedBody } from './fault-answer.js';
 import {
   type ActiveFault,
   type EndpointOrUnknown,
@@ -342,6 +342,13 @@ export class GitLabSimulator extends EventEmitter {
       if (fault.hang) return;
       if (fault.drop) {
         request.socket.destroy();
+        record.answeredAt = Date.now();
+        this.emit('response', record);
+        return;
+      }
+      if (fault.oversizedBody !== undefined) {
+        await streamOversizedBody(response, fault.oversizedBody);
+        record.status = 200;
         record.answeredAt = Date.now();
         this.emit('response', record);
         return;

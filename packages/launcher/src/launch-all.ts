@@ -53,6 +53,8 @@ export async function launchAll(
   };
   if (signal.aborted) onStop();
   else signal.addEventListener('abort', onStop, { once: true });
+  // Failures of one instance in one cycle count once: launches running at the same time fail for the same
+  // reason, and counting each would double the backoff several times over at once.
   const failedInstances = new Set<string>();
   const { skipped } = await forEachLimited(
     planned,
@@ -83,6 +85,7 @@ export async function launchAll(
       } else if (outcome) {
         result.failed++;
         result.failures.push(outcome);
+        const first = !failedInstances.has(record.instance);
         failedInstances.add(record.instance);
         state.launches = state.launches.filter((r) => r !== record);
         state.recentFailures = [
@@ -93,14 +96,16 @@ export async function launchAll(
             message: outcome.error.message.split('\n')[0]!,
           },
         ].slice(-RECENT_FAILURES_KEPT);
-        state.backoff[record.instance] = nextBackoff(
-          state.backoff[record.instance],
-          options.settings.failureBackoffMs,
-          core.now(),
-        );
+        if (first)
+          state.backoff[record.instance] = nextBackoff(
+            state.backoff[record.instance],
+            options.settings.failureBackoffMs,
+            core.now(),
+          );
       } else {
         result.launched++;
-        delete state.backoff[record.instance];
+        // A success resets the backoff, unless a launch of the same cycle failed.
+        if (!failedInstances.has(record.instance)) delete state.backoff[record.instance];
       }
       await core.saveQuietly();
     },

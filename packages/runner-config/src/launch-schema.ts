@@ -97,7 +97,7 @@ export const launchSchema = doc(
       type: 'duration',
       added: true,
       description:
-        'After a failed launch of an instance, wait this long before launching it again; the wait doubles with every further failure, up to 30 minutes.',
+        'After a cycle in which launches of an instance failed, wait this long before launching it again (failures of one cycle count once); the wait doubles with every further cycle with failures, up to 30 minutes. A successful launch resets it.',
     }),
   }),
   {
