@@ -250,7 +250,7 @@ environment = ["LEAK=$GITLAB_TOKEN"]
     const document = parseTomlText(result.stdout, 'stdout') as unknown as ShownConfig;
     expect(document.management_token).toBe('[redacted]');
     // Durations are shown as the file writes them, so that the output reads back the same.
-    expect(document.poll).toEqual({ interval: '1m' });
+    expect(document.poll).toEqual({ interval: '1m', adaptive: true, fast_interval: '2s', keep_alive: '30m' });
     const gpu = document.instances.gpu!;
     expect(gpu.executor.kill_timeout).toBe('10s');
     expect(gpu.registration).toEqual({ id: 7, token: '[redacted]' });
