@@ -1,10 +1,10 @@
-import { homedir } from 'node:os';
 import type { GitLabClient } from '@mr/gitlab-api';
 import { type Launcher, openLauncher } from '@mr/launcher';
 import { ResourceRunnerRegistry, rotateExpiringTokens } from '@mr/registration';
 import { loadConfig, readTokens, tokensFilePath } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 import { startMetrics } from './metrics-session.js';
+import { registrationContext } from './registration-context.js';
 
 /** What `run` and `run-single` share: the config, an open launcher, and signal handling. */
 export interface LaunchSession {
@@ -41,15 +41,7 @@ export async function openLaunchSession(context: CommandContext, command: string
       new ResourceRunnerRegistry({
         client,
         config,
-        dataDir: context.dataDir,
-        generatedConfigFile: context.generatedConfigFile,
-        context: {
-          thisPath: context.thisPath,
-          env: context.env,
-          home: context.env.HOME || homedir(),
-          configFile: context.configFile,
-        },
-        logger: context.logger,
+        ...registrationContext(context),
       }),
     observer: metrics?.observer,
     onGitLabResponse: metrics ? (method, status) => metrics.metrics.gitlabRequest(method, status) : undefined,
@@ -87,15 +79,7 @@ export async function openLaunchSession(context: CommandContext, command: string
       const result = await rotateExpiringTokens({
         client,
         config,
-        dataDir: context.dataDir,
-        generatedConfigFile: context.generatedConfigFile,
-        context: {
-          thisPath: context.thisPath,
-          env: context.env,
-          home: context.env.HOME || homedir(),
-          configFile: context.configFile,
-        },
-        logger: context.logger,
+        ...registrationContext(context),
         signal,
       });
       if (result.rotated.length > 0) {

@@ -4,7 +4,7 @@
 // reason in the test name, where Slurm is not up.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { removeTempDirs } from '@mr/test-support';
+import { removeTempDirs, slurmUnavailable } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -12,21 +12,6 @@ import {
   type LaunchFixture,
   launchFixture,
 } from '../../test/launch-fixture.js';
-
-function slurmUnavailable(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v sinfo && command -v sbatch && command -v squeue'], {
-    encoding: 'utf8',
-  });
-  if (which.status !== 0)
-    return 'Slurm is not installed (no sinfo/sbatch/squeue; run scripts/slurm/start.sh as root)';
-  const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8', timeout: 10_000 });
-  if (ping.status !== 0 || !/UP/.test(ping.stdout))
-    return 'slurmctld does not answer (run scripts/slurm/start.sh as root)';
-  const nodes = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { encoding: 'utf8', timeout: 10_000 });
-  if (!/^(idle|mixed|allocated|completing)/m.test(nodes.stdout))
-    return `no usable Slurm node (sinfo says: ${nodes.stdout.trim() || nodes.stderr.trim()})`;
-  return undefined;
-}
 
 const unavailable = slurmUnavailable();
 
