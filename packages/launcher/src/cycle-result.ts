@@ -24,6 +24,8 @@ export interface CycleResult {
   /** Launches in flight after the cycle. */
   inFlight: number;
   launched: number;
+  /** Planned launches left for the next cycle by `[launch] max_launches_per_cycle`. */
+  deferred: number;
   failed: number;
   /** Queued launches cancelled because their jobs are gone. */
   cancelled: number;
@@ -42,6 +44,7 @@ export function emptyCycleResult(): CycleResult {
     unmatched: 0,
     inFlight: 0,
     launched: 0,
+    deferred: 0,
     failed: 0,
     cancelled: 0,
     failures: [],
@@ -62,6 +65,7 @@ export function cycleLogFields(result: CycleResult): Record<string, unknown> {
     launched: result.launched,
     failed: result.failed,
     unmatched: result.unmatched,
+    ...(result.deferred ? { deferred: result.deferred } : {}),
     ...(result.cancelled ? { cancelled: result.cancelled } : {}),
     ...(result.interrupted ? { interrupted: true } : {}),
   };

@@ -215,6 +215,7 @@ export async function openLauncher(
       pickupTimeoutMs: launch.pickup_timeout,
       maxInFlight: launch.max_in_flight,
       concurrency: launch.concurrency,
+      maxLaunchesPerCycle: launch.max_launches_per_cycle,
       failureBackoffMs: launch.failure_backoff,
       keepAliveMs: config.poll.keep_alive,
     },

@@ -30,6 +30,8 @@ export interface LauncherSettings {
   pickupTimeoutMs: number;
   maxInFlight?: number | undefined;
   concurrency: number;
+  /** `[launch] max_launches_per_cycle`; default 50 (`DEFAULT_MAX_LAUNCHES_PER_CYCLE`). */
+  maxLaunchesPerCycle?: number | undefined;
   failureBackoffMs: number;
   /** `[poll] keep_alive` (ms): how often the runner of an instance whose jobs wait behind queued launches contacts GitLab. */
   keepAliveMs?: number | undefined;

@@ -5,6 +5,7 @@ import { inBackoff } from './backoff.js';
 import { BatchSystems } from './batch-systems.js';
 import { cancelStale } from './cancel-stale.js';
 import { CycleTrigger } from './cycle-trigger.js';
+import { DEFAULT_MAX_LAUNCHES_PER_CYCLE, limitCycleLaunches } from './cycle-limit.js';
 import { describeLaunch } from './dry-run.js';
 import { LauncherError } from './errors.js';
 import { inFlightLaunches, refreshInFlight } from './in-flight.js';
@@ -254,6 +255,11 @@ export class Launcher {
     });
     if (resources.instances.length > 0 && this.options.resourceSets)
       capInstanceLaunches(plan, settings.instances, this.options.resourceSets, this.state.launches);
+    result.deferred = limitCycleLaunches(
+      plan,
+      [...settings.instances, ...resources.instances],
+      settings.maxLaunchesPerCycle ?? DEFAULT_MAX_LAUNCHES_PER_CYCLE,
+    );
     reportWaiting(this.state, plan, this.#logger);
     if (dryRun) {
       result.dryRun = plan.launches.map((launch) => describeLaunch(this.#core, launch));
@@ -344,6 +350,7 @@ export class Launcher {
       const matched = result?.matchedJobIds ?? [];
       const next = pacer.next({
         launched: result?.launched ?? 0,
+        deferred: result?.deferred ?? 0,
         newMatched: matched.filter((id) => !seen.has(id)).length,
         matchedPending: matched.length,
         failed: result === undefined,

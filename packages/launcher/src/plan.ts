@@ -30,7 +30,7 @@ export interface PlannedLaunch {
   jobIds: number[];
 }
 
-export type PlanLimit = 'instance-limit' | 'global-limit' | 'backoff' | 'token-refused';
+export type PlanLimit = 'instance-limit' | 'global-limit' | 'cycle-limit' | 'backoff' | 'token-refused';
 
 /** The plan of one instance: what is pending, what is covered, what is launched, and why not more. */
 export interface InstancePlan {

@@ -13,6 +13,17 @@ describe('PollPacer', () => {
     });
   });
 
+  it('polls after fast_interval when the cycle left launches for the next one, adaptive or not', () => {
+    for (const adaptive of [false, true]) {
+      const pacer = new PollPacer({ intervalMs: 30_000, adaptive, fastMs: 2000 });
+      expect(pacer.next({ ...quiet, launched: 50, deferred: 950, matchedPending: 1000 })).toEqual({
+        delayMs: 2000,
+        reason: 'more-to-launch',
+      });
+      expect(pacer.next({ ...quiet, matchedPending: 1000 }).delayMs).toBe(adaptive ? 4000 : 30_000);
+    }
+  });
+
   it('polls fast after launches and new jobs, doubles while jobs wait, and relaxes to the interval when idle', () => {
     const pacer = new PollPacer({ intervalMs: 30_000, adaptive: true, fastMs: 2000 });
     const steps = [

@@ -20,6 +20,8 @@ export interface RateLimitSnapshot {
 export interface PaceInput {
   /** Launches made by the cycle. */
   launched: number;
+  /** Launches the cycle planned but left for the next one (`[launch] max_launches_per_cycle`). */
+  deferred?: number;
   /** Matched jobs the previous cycle had not seen. */
   newMatched: number;
   /** Pending jobs matched to an instance. */
@@ -30,7 +32,15 @@ export interface PaceInput {
   now: Date;
 }
 
-export type PaceReason = 'fixed' | 'launched' | 'new-jobs' | 'waiting' | 'idle' | 'failed' | 'rate-limit';
+export type PaceReason =
+  | 'fixed'
+  | 'more-to-launch'
+  | 'launched'
+  | 'new-jobs'
+  | 'waiting'
+  | 'idle'
+  | 'failed'
+  | 'rate-limit';
 
 export interface PaceDecision {
   delayMs: number;
@@ -55,7 +65,8 @@ export function rateLimitLow(rate: RateLimitSnapshot | undefined, now: Date): bo
  * Decides the wait before the next poll. Adaptive: `fastMs` right after launches or new matched jobs; while
  * matched jobs stay pending the wait doubles up to `intervalMs`; `intervalMs` when no matched job is pending.
  * When GitLab's RateLimit-Remaining runs low, at least `intervalMs` and up to the quota's reset. Without
- * `adaptive`: always `intervalMs`, as the original launcher.
+ * `adaptive`: always `intervalMs`, as the original launcher. Either way, `fastMs` when the cycle left planned
+ * launches for the next one (the original would have made them all in that cycle).
  */
 export class PollPacer {
   readonly settings: PaceSettings;
@@ -73,7 +84,8 @@ export class PollPacer {
   next(input: PaceInput): PaceDecision {
     const { intervalMs, adaptive } = this.settings;
     let decision: PaceDecision;
-    if (!adaptive) decision = { delayMs: intervalMs, reason: 'fixed' };
+    if ((input.deferred ?? 0) > 0) decision = { delayMs: this.fastMs, reason: 'more-to-launch' };
+    else if (!adaptive) decision = { delayMs: intervalMs, reason: 'fixed' };
     else if (input.failed) decision = { delayMs: Math.max(this.fastMs, this.#previousMs), reason: 'failed' };
     else if (input.launched > 0) decision = { delayMs: this.fastMs, reason: 'launched' };
     else if (input.newMatched > 0) decision = { delayMs: this.fastMs, reason: 'new-jobs' };

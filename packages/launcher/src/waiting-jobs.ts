@@ -50,5 +50,6 @@ function limitText(limit: string, state: LaunchState, instance: string): string 
   if (limit === 'token-refused')
     return 'GitLab refuses the runner token (run `gitlab-meta-runner configure`)';
   if (limit === 'instance-limit') return 'max_in_flight of the instance reached';
+  if (limit === 'cycle-limit') return '[launch] max_launches_per_cycle reached; the next cycle launches more';
   return '[launch] max_in_flight reached';
 }

@@ -193,6 +193,7 @@ describe('instantiateLaunch', () => {
       cancel_stale: false,
       pickup_timeout: 600_000,
       concurrency: 4,
+      max_launches_per_cycle: 50,
       failure_backoff: 30_000,
     });
   });

@@ -55,6 +55,7 @@ export interface InstantiatedLaunch {
   pickup_timeout: number;
   max_in_flight?: number | undefined;
   concurrency: number;
+  max_launches_per_cycle: number;
   failure_backoff: number;
 }
 
@@ -244,6 +245,7 @@ export function instantiateLaunch(config: Config, instance: string, ctx: LaunchC
     pickup_timeout: launch.pickup_timeout,
     max_in_flight: launch.max_in_flight,
     concurrency: launch.concurrency,
+    max_launches_per_cycle: launch.max_launches_per_cycle,
     failure_backoff: launch.failure_backoff,
   };
   return x.done(dropUndefined(result));

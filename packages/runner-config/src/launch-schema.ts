@@ -93,6 +93,12 @@ export const launchSchema = doc(
       added: true,
       description: 'How many launch commands may run at the same time.',
     }),
+    max_launches_per_cycle: doc(positiveInt().prefault(50), {
+      type: 'integer ≥ 1',
+      added: true,
+      description:
+        'At most this many launches per cycle, over all instances (highest `launch_priority` first, instances of equal priority in turn); the rest wait for the next cycle, which then comes after `[poll] fast_interval`. The default keeps a cycle short on a busy Slurm: see docs/slurm.md.',
+    }),
     failure_backoff: doc(duration({ positive: true, timer: true }).prefault('30s'), {
       type: 'duration',
       added: true,
@@ -122,5 +128,6 @@ export interface LaunchSection {
   pickup_timeout: number;
   max_in_flight?: number | undefined;
   concurrency: number;
+  max_launches_per_cycle: number;
   failure_backoff: number;
 }

@@ -74,6 +74,7 @@ describe('parseConfig', () => {
       cancel_stale: false,
       pickup_timeout: 600_000,
       concurrency: 4,
+      max_launches_per_cycle: 50,
       failure_backoff: 30_000,
     });
     expect(config.launch?.max_in_flight).toBeUndefined();
@@ -255,6 +256,11 @@ describe('parseConfig', () => {
       'concurrency = 0\n',
       'executable = "sbatch"',
       'launch.concurrency: expected an integer of at least 1, found integer 0',
+    ],
+    [
+      'max_launches_per_cycle = 0\n',
+      'executable = "sbatch"',
+      'launch.max_launches_per_cycle: expected an integer of at least 1, found integer 0',
     ],
     [
       '"bad-name" = "x"\n',
