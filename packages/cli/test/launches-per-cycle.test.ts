@@ -91,7 +91,11 @@ it('stops at [launch] max_in_flight across cycles and then waits the poll interv
   fixtures.push(f);
   f.sim.addJobs(Array.from({ length: 300 }, () => ({ tags: ['cpu'] })));
   const run = startRun(f);
-  await eventually(() => run.paces().at(-1)?.[0] === 'fixed', 120_000, 'a cycle that leaves nothing for later');
+  await eventually(
+    () => run.paces().at(-1)?.[0] === 'fixed',
+    120_000,
+    'a cycle that leaves nothing for later',
+  );
   run.child.kill('SIGTERM');
   expect((await run.child).exitCode).toBe(0);
   expect(run.launchedPerCycle()).toEqual([50, 50, 20]);
