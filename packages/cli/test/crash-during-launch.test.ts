@@ -2,10 +2,19 @@
 // (launch commands lead their own process group) and submit later. A restarted `run` must count those
 // launches as in flight until it knows, so that every launch makes exactly one batch job.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  batchDir,
+  gatedRunning,
+  installGatedSbatch,
+  killGated,
+  openGate,
+  sbatchCalls as waiting,
+  gatedLaunch as launch,
+} from './gated-sbatch.js';
 import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
 
 const fixtures: LaunchFixture[] = [];
@@ -13,45 +22,13 @@ const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
 afterEach(async () => {
   for (const p of processes.splice(0)) p.kill('SIGKILL');
   for (const f of fixtures.splice(0)) {
-    writeFileSync(join(f.env.BATCH_DIR!, 'gate'), '');
+    killGated(f);
+    openGate(f);
     await f.close();
   }
 });
 afterAll(removeTempDirs);
 
-/**
- * sbatch, slowed down: every call reads its batch script, marks itself waiting, then waits for
- * `$BATCH_DIR/gate` before it submits (to `$REAL_SBATCH`, or to the queue file below), like an sbatch that
- * waits for a busy slurmctld. Like sbatch with `--parsable`, it prints the job id alone (Slurm's sbatch(1):
- * "--parsable Outputs only the job id number and the cluster name if present").
- */
-const gatedSbatch = `#!/bin/sh
-script=$(cat)
-touch "$BATCH_DIR/waiting.$$"
-while [ ! -e "$BATCH_DIR/gate" ]; do sleep 0.05; done
-if [ -n "$REAL_SBATCH" ]; then
-  printf '%s\\n' "$script" | exec "$REAL_SBATCH" "$@"
-fi
-comment=
-for a in "$@"; do case "$a" in --comment=*) comment=\${a#--comment=} ;; esac; done
-echo "$$|PENDING|$comment" >> "$BATCH_DIR/queue"
-echo "$$"
-`;
-
-/** squeue --format=%i|%T|%k: the queue file (a job stays PENDING until the test empties the file). */
-const fakeSqueue = `#!/bin/sh
-cat "$BATCH_DIR/queue" 2>/dev/null || true
-`;
-
-function install(f: LaunchFixture, fake: boolean) {
-  for (const [name, text] of [['sbatch', gatedSbatch], ...(fake ? [['squeue', fakeSqueue]] : [])] as const) {
-    writeFileSync(join(f.binDir, name), text);
-    chmodSync(join(f.binDir, name), 0o755);
-  }
-}
-
-const batchDir = (f: LaunchFixture) => f.env.BATCH_DIR!;
-const waiting = (f: LaunchFixture) => readdirSync(batchDir(f)).filter((n) => n.startsWith('waiting.')).length;
 const stateLaunches = (f: LaunchFixture): { id: string; batchJobId?: string }[] =>
   existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
 
@@ -93,7 +70,7 @@ async function trial(
   await eventually(() => second.cycles() >= 2 || waiting(f) > 2, 60_000, 'two cycles after the restart');
   const callsBeforeGate = waiting(f);
   expect(callsBeforeGate, 'sbatch calls before the orphaned ones could submit').toBe(2);
-  writeFileSync(join(batchDir(f), 'gate'), '');
+  openGate(f);
   await eventually(
     () => stateLaunches(f).filter((l) => l.batchJobId).length >= 2,
     60_000,
@@ -124,20 +101,11 @@ function jobsByLaunch(lines: string, instance: string): Map<string, number> {
   return out;
 }
 
-const launch = `
-executable = "sbatch"
-args = ["--parsable", "--hold", "--output=/dev/null"]
-stdin = """
-#!/bin/sh
-exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
-"""
-`;
-
 describe('a restart while launch commands still run', () => {
   it('makes exactly one batch job per launch over 10 trials of SIGKILL during a slow sbatch', async () => {
     const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
     fixtures.push(f);
-    install(f, true);
+    installGatedSbatch(f, true);
     const queue = join(batchDir(f), 'queue');
     const trials = 10;
     let doubles = 0;
@@ -165,7 +133,7 @@ describe('a restart while launch commands still run', () => {
         env: { REAL_SBATCH: '/usr/bin/sbatch' },
       });
       fixtures.push(f);
-      install(f, false);
+      installGatedSbatch(f, false);
       const squeue = () =>
         spawnSync('squeue', ['--noheader', '--format=%i|%T|%k'], { encoding: 'utf8', timeout: 30_000 })
           .stdout;
@@ -180,8 +148,8 @@ describe('a restart while launch commands still run', () => {
         }
       } finally {
         // Orphaned sbatch calls still waiting submit now; once they are gone, their jobs are cancelled.
-        writeFileSync(join(batchDir(f), 'gate'), '');
-        await eventually(() => wrappersRunning(f) === 0, 60_000, 'the sbatch calls to end');
+        openGate(f);
+        await eventually(() => gatedRunning(f).length === 0, 60_000, 'the sbatch calls to end');
         cancelOurs(squeue(), instance);
       }
       expect(doubles).toBe(0);
@@ -189,21 +157,6 @@ describe('a restart while launch commands still run', () => {
     600_000,
   );
 });
-
-/** The gated sbatch calls still running (each left a `waiting.<pid>` file). */
-function wrappersRunning(f: LaunchFixture): number {
-  return readdirSync(batchDir(f))
-    .filter((n) => n.startsWith('waiting.'))
-    .filter((n) => {
-      const stat = `/proc/${n.slice('waiting.'.length)}/stat`;
-      // Orphans whose new parent does not reap them stay as zombies (state Z): they have ended.
-      try {
-        return !/\) Z /.test(readFileSync(stat, 'utf8'));
-      } catch {
-        return false;
-      }
-    }).length;
-}
 
 function cancelOurs(lines: string, instance: string): void {
   for (const line of lines.split('\n'))

@@ -19,7 +19,7 @@ export {
   matchWithResources,
   resourceFit,
 } from './resources.js';
-export type { LiveLaunches } from './live-launches.js';
+export type { LiveLaunches, LiveLaunchState } from './live-launches.js';
 export type { LauncherOptions, LauncherSettings, LaunchSettings } from './launcher-options.js';
 export {
   startWebhookListener,

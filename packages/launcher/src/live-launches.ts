@@ -1,6 +1,10 @@
 import { type BatchStatus, batchJobKey, type LiveBatchJob } from './batch-system.js';
 import type { BatchSystems } from './batch-systems.js';
+import { type CommandState, launchCommandStates } from './launch-command-check.js';
 import type { LaunchRecord } from './state.js';
+
+/** What is known now of a recorded launch: its batch job's state, or its launch command still running. */
+export type LiveLaunchState = LiveBatchJob['state'] | 'starting' | 'ended';
 
 /** What the batch systems say now about recorded launches (`gitlab-meta-runner status`). */
 export interface LiveLaunches {
@@ -12,20 +16,35 @@ export interface LiveLaunches {
     /** Why it could not be asked; the launches it holds are then absent from `launches`. */
     error?: string | undefined;
   }>;
-  /** Launch id → its batch job's state now, or `ended` when the batch system no longer lists it. */
-  launches: Map<string, LiveBatchJob['state'] | 'ended'>;
+  /**
+   * Launch id → its batch job's state now; `ended` when the batch system no longer lists it; `starting` for a
+   * launch whose batch job is not found (yet) while its launch command still runs on this host.
+   */
+  launches: Map<string, LiveLaunchState>;
+  /** Launch id → whether the launch command of a `starting` launch still runs (`unknown`: another host). */
+  commands: Map<string, CommandState>;
 }
 
 /**
  * Asks every batch system that can tell (the one `squeue` per `sbatch` for Slurm) which of `records` are
  * still queued or running. Read-only: it takes no lock and changes no state; a launch whose batch system
  * cannot be asked, or cannot tell (a generic one without status command), is left out.
+ *
+ * A launch still `starting` (a launcher was killed during its command, or is running it now) is looked for by
+ * its launch id; while none is found and its command still runs on this host (the recorded process, its
+ * process group, or a process carrying its launch id) it is `starting`, not `ended`. The commands are looked
+ * for before the batch system is asked, so that one that submits in between is found by the question.
  */
 export async function checkLiveLaunches(
   systems: BatchSystems,
   records: readonly LaunchRecord[],
 ): Promise<LiveLaunches> {
-  const out: LiveLaunches = { systems: [], launches: new Map() };
+  const out: LiveLaunches = { systems: [], launches: new Map(), commands: new Map() };
+  const commands = launchCommandStates(records.filter((r) => r.phase === 'starting'));
+  for (const [record, state] of commands) {
+    out.commands.set(record.id, state);
+    if (state === 'running') out.launches.set(record.id, 'starting');
+  }
   for (const [system, group] of systems.inUse(records).systems) {
     if (!system.tracks) continue;
     const entry: LiveLaunches['systems'][number] = { kind: system.kind, instances: group.instances };
@@ -50,7 +69,10 @@ export async function checkLiveLaunches(
           ? status.jobs.get(batchJobKey({ id: record.batchJobId, cluster: record.cluster }))
           : undefined) ?? byLaunchId.get(record.id);
       if (job) out.launches.set(record.id, job.state);
-      // A generic launch that printed no id cannot be looked up.
+      // Its command still runs (starting), or may on another host (left out); a generic launch that printed
+      // no id cannot be looked up.
+      else if (out.launches.has(record.id)) continue;
+      else if (record.phase === 'starting' && commands.get(record) === 'unknown') continue;
       else if (record.batchJobId || system.kind === 'slurm') out.launches.set(record.id, 'ended');
     }
   }

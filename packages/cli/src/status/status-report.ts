@@ -4,6 +4,7 @@ import {
   type FailureRecord,
   type LaunchRecord,
   type LiveLaunches,
+  type LiveLaunchState,
   liveLaunchesFromConfig,
   loadState,
   type QueueWaitRecord,
@@ -48,8 +49,19 @@ export interface StatusReport {
     job_ids: number[];
     launched_at: string;
     age_seconds: number;
-    /** What the batch system says now; absent when it could not be asked or cannot tell. */
-    live_state?: 'queued' | 'running' | 'ended' | undefined;
+    /**
+     * What is known now: the batch job's state (`queued`, `running`, `ended` when no longer listed), or
+     * `starting` while no batch job is found and the launch command still runs on this host; absent when the
+     * batch system could not be asked or cannot tell.
+     */
+    live_state?: LiveLaunchState | undefined;
+    /**
+     * For a `starting` launch: whether its launch command still runs (`unknown`: on another host), and where,
+     * once its process was recorded.
+     */
+    launch_command?:
+      | { state: 'running' | 'gone' | 'unknown'; host?: string | undefined; pid?: number | undefined }
+      | undefined;
   }>;
   backoff: Array<{ instance: string; failures: number; until: string; seconds_left: number }>;
   recent_failures: FailureRecord[];
@@ -147,6 +159,10 @@ export async function buildReport(
         launched_at: l.launchedAt,
         age_seconds: seconds(now - Date.parse(l.launchedAt)),
         live_state: live?.launches.get(l.id),
+        launch_command:
+          l.phase === 'starting'
+            ? { state: live?.commands.get(l.id) ?? 'unknown', host: l.command?.host, pid: l.command?.pid }
+            : undefined,
       }))
       .sort((a, b) => a.instance.localeCompare(b.instance) || a.launched_at.localeCompare(b.launched_at)),
     backoff: Object.entries(state.backoff)

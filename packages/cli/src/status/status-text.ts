@@ -1,9 +1,17 @@
 import { age } from './human-age.js';
 import type { StatusReport } from './status-report.js';
 
-function liveText(state: StatusReport['in_flight'][number]['live_state']): string {
-  if (state === undefined) return '';
+function liveText(launch: StatusReport['in_flight'][number]): string {
+  const state = launch.live_state;
+  const command = launch.launch_command;
+  if (state === 'starting')
+    return `; now: its launch command still runs${command?.pid ? ` (process ${command.pid} on ${command.host})` : ''}, no batch job carries its launch id yet`;
+  if (state === 'ended' && launch.phase === 'starting')
+    return '; now: its launch command ended and no batch job carries its launch id (the launcher forgets it)';
   if (state === 'ended') return '; now: no longer in the batch queue (ended)';
+  if (state === undefined && command?.state === 'unknown')
+    return `; now: cannot tell from here whether its launch command${command.host ? ` on ${command.host}` : ''} still runs`;
+  if (state === undefined) return '';
   return `; now: ${state}`;
 }
 
@@ -38,7 +46,7 @@ export function renderStatus(report: StatusReport): string {
       const state = x.phase === 'starting' ? 'launch command running' : (x.batch_state ?? 'submitted');
       const id = x.batch_job_id ? `batch job ${x.batch_job_id}` : 'no batch job id';
       lines.push(
-        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}${liveText(x.live_state)}`,
+        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}${liveText(x)}`,
       );
     }
   }
