@@ -12,6 +12,8 @@ export interface MatchableInstance {
 export interface MatchableJob {
   id: number;
   tag_list: readonly string[];
+  /** The job's name in the pipeline (for messages). */
+  name?: string | null | undefined;
   /** GitLab's `created_at`: when the job was created (for the queue-wait limits). */
   created_at?: string | null | undefined;
 }

@@ -2,6 +2,9 @@ import type { LauncherCore } from './launcher-core.js';
 import type { Plan, PlanInstance, PlannedLaunch } from './plan.js';
 import type { RefusedJob, ResourceMatchResult, ResourceSet } from './resources.js';
 
+/** Refused jobs handed on for `status` per cycle; the log summarises every one of them. */
+export const REFUSED_JOBS_KEPT = 100;
+
 /** What the launcher asks of the registry of resource runners (implemented by `@mr/registration`). */
 export interface ResourceRunnerSync {
   /**
@@ -13,7 +16,10 @@ export interface ResourceRunnerSync {
   sync(input: {
     needed: readonly ResourceSet[];
     inUse: ReadonlySet<string>;
+    /** The first {@link REFUSED_JOBS_KEPT} refused jobs of the cycle. */
     refused: readonly RefusedJob[];
+    /** How many jobs the cycle refused in all. */
+    refusedTotal?: number;
     signal: AbortSignal;
   }): Promise<{
     ready: ReadonlySet<string>;
@@ -47,7 +53,8 @@ export async function resourcePlanInstances(
     ({ ready, waiting, secrets } = await hook.sync({
       needed: [...matches.sets.values()],
       inUse,
-      refused: matches.refused,
+      refused: matches.refused.slice(0, REFUSED_JOBS_KEPT),
+      refusedTotal: matches.refused.length,
       signal,
     }));
   } else if (dryRun) {

@@ -31,7 +31,10 @@ export interface ResourceSet {
 export interface ResourceSyncInput {
   needed: readonly ResourceSet[];
   inUse: ReadonlySet<string>;
+  /** The first refused jobs of the cycle (the launcher hands on a bounded number). */
   refused: ReadonlyArray<{ job: number; tags: readonly string[]; reason: string }>;
+  /** How many jobs the cycle refused in all; default the length of `refused`. */
+  refusedTotal?: number | undefined;
   signal: AbortSignal;
 }
 
@@ -89,7 +92,7 @@ export class ResourceRunnerRegistry {
         const entry = file.runners[name];
         if (entry) entry.last_used_at = now.toISOString();
       }
-      file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
+      recordRefused(file, input);
       await writeResourceRunners(this.#file, file);
       return { ready: new Set(Object.keys(file.runners)), waiting: new Map(), secrets: [] };
     }
@@ -162,7 +165,7 @@ export class ResourceRunnerRegistry {
         secrets.push(store.get(set.name)!.token);
       }
     }
-    file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
+    recordRefused(file, input);
     await store.ready();
     await writeResourceRunners(this.#file, file);
     if (changed) {
@@ -270,4 +273,10 @@ export class ResourceRunnerRegistry {
     this.#logger.info('deleted an idle resource runner', { runner: name, id: token?.id });
     return true;
   }
+}
+
+/** The cycle's refused jobs, for `status`. */
+function recordRefused(file: ResourceRunnersFile, input: ResourceSyncInput): void {
+  file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
+  file.refused_total = Math.max(input.refusedTotal ?? 0, file.refused.length);
 }

@@ -28,8 +28,10 @@ export interface RefusedJob {
 /** `<dataDir>/<name>.resource-runners.json`: resource runners (their tokens are in the tokens file). */
 export interface ResourceRunnersFile {
   runners: Record<string, ResourceRunnerEntry>;
-  /** Jobs refused in the launcher's last cycle. */
+  /** Jobs refused in the launcher's last cycle (the first of them when there were many). */
   refused: RefusedJob[];
+  /** How many jobs the launcher's last cycle refused; absent in files of older versions. */
+  refused_total?: number | undefined;
 }
 
 export function resourceRunnersPath(dataDir: string, configName: string): string {
@@ -78,7 +80,14 @@ export async function readResourceRunners(path: string): Promise<ResourceRunners
     runners[name] = e;
   }
   const refused = Array.isArray(data.refused) ? data.refused : [];
-  return { runners, refused };
+  const total = data.refused_total;
+  return {
+    runners,
+    refused,
+    ...(typeof total === 'number' && Number.isInteger(total) && total >= refused.length
+      ? { refused_total: total }
+      : {}),
+  };
 }
 
 /** Writes the file atomically, mode 0600. */

@@ -79,8 +79,13 @@ export interface StatusReport {
   }>;
   /** Runners `run` registered for sets of resource tags (docs/resources.md). */
   resource_runners: Array<{ name: string } & ResourceRunnersFile['runners'][string]>;
-  /** Pending jobs the launcher refused in its last cycle because of their resource tags. */
+  /**
+   * Pending jobs the launcher refused in its last cycle because of their resource tags (the launcher keeps
+   * the first 100 when there are more).
+   */
   refused_jobs: ResourceRunnersFile['refused'];
+  /** How many jobs the launcher's last cycle refused. */
+  refused_jobs_total: number;
 }
 
 /**
@@ -193,5 +198,6 @@ export async function buildReport(
     }),
     resource_runners: Object.entries(resources.runners).map(([name, entry]) => ({ name, ...entry })),
     refused_jobs: resources.refused,
+    refused_jobs_total: resources.refused_total ?? resources.refused.length,
   };
 }

@@ -1,6 +1,9 @@
 import { age } from './human-age.js';
 import type { StatusReport } from './status-report.js';
 
+/** Refused jobs listed by `status`; the rest are counted. */
+const REFUSED_JOBS_SHOWN = 10;
+
 function liveText(launch: StatusReport['in_flight'][number]): string {
   const state = launch.live_state;
   const command = launch.launch_command;
@@ -118,9 +121,14 @@ function resourceLines(report: StatusReport): string[] {
       );
   }
   if (report.refused_jobs.length > 0) {
-    lines.push('', 'refused jobs (never launched):');
-    for (const j of report.refused_jobs)
+    const total = Math.max(report.refused_jobs_total, report.refused_jobs.length);
+    lines.push('', `refused jobs (never launched): ${total}`);
+    for (const j of report.refused_jobs.slice(0, REFUSED_JOBS_SHOWN))
       lines.push(`  job ${j.job} (tags ${j.tags.join(', ')}): ${j.reason}`);
+    if (total > REFUSED_JOBS_SHOWN)
+      lines.push(
+        `  ... and ${total - REFUSED_JOBS_SHOWN} more (\`status --json\` lists ${report.refused_jobs.length}; the log of \`run\` counts them per reason)`,
+      );
   }
   return lines;
 }
