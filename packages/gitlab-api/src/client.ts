@@ -1,7 +1,29 @@
 import { type AccessTokenInfo, getAccessTokenSelf } from './access-token.js';
 import type { RequestOptions } from './call.js';
 import { type ListPendingJobsOptions, listPendingJobs, pendingJobPages } from './pending-jobs.js';
-import { type ListedRunner, type ListProjectRunnersOptions, listProjectRunners } from './project-runners.js';
+import type { z } from 'zod';
+import {
+  type GitLabGroup,
+  type GitLabMember,
+  type GitLabUser,
+  getCurrentUser,
+  getGroup,
+  getGroupMember,
+} from './groups.js';
+import { GroupPendingJobsReader } from './group-pending-jobs.js';
+import { graphqlQuery } from './graphql.js';
+import {
+  type ListedRunner,
+  type ListProjectRunnersOptions,
+  listGroupRunners,
+  listProjectRunners,
+} from './runner-lists.js';
+import {
+  disableProjectRunner,
+  enableProjectRunner,
+  getRunner,
+  type RunnerDetails,
+} from './runner-projects.js';
 import { getJob, getProject } from './projects.js';
 import type { RateLimitState } from './rate-limit.js';
 import {
@@ -50,6 +72,39 @@ export class GitLabClient {
     return getProject(this.#transport, idOrPath, options);
   }
 
+  /** `GET /groups/:id` by numeric id or full path (`my-group/subgroup`). */
+  getGroup(idOrPath: number | string, options?: RequestOptions): Promise<GitLabGroup> {
+    return getGroup(this.#transport, idOrPath, options);
+  }
+
+  /** `GET /user`: the token's user. */
+  getCurrentUser(options?: RequestOptions): Promise<GitLabUser> {
+    return getCurrentUser(this.#transport, options);
+  }
+
+  /** `GET /groups/:id/members/all/:user_id`: a member's access level, inherited ones included. */
+  getGroupMember(groupId: number | string, userId: number, options?: RequestOptions): Promise<GitLabMember> {
+    return getGroupMember(this.#transport, groupId, userId, options);
+  }
+
+  /** One GraphQL query (`POST /api/graphql`) through the same transport; `data` is checked against `schema`. */
+  graphql<T extends z.ZodType>(
+    query: string,
+    variables: Record<string, unknown>,
+    schema: T,
+    options?: RequestOptions & { operation?: string },
+  ): Promise<z.output<T>> {
+    return graphqlQuery(this.#transport, query, variables, schema, options);
+  }
+
+  /** A reader of the pending jobs of every project of a group; see {@link GroupPendingJobsReader}. */
+  groupPendingJobsReader(
+    groupPath: string,
+    options: { includeSubgroups: boolean; projectsPerPage?: number },
+  ): GroupPendingJobsReader {
+    return new GroupPendingJobsReader(this.#transport, groupPath, options);
+  }
+
   /** `GET /projects/:id/jobs/:job_id`. */
   getJob(projectId: number | string, jobId: number, options?: RequestOptions): Promise<GitLabJob> {
     return getJob(this.#transport, projectId, jobId, options);
@@ -79,6 +134,30 @@ export class GitLabClient {
     options?: ListProjectRunnersOptions,
   ): Promise<ListedRunner[]> {
     return listProjectRunners(this.#transport, projectId, options);
+  }
+
+  /** `GET /groups/:id/runners`, every page; see {@link listGroupRunners}. */
+  listGroupRunners(groupId: number | string, options?: ListProjectRunnersOptions): Promise<ListedRunner[]> {
+    return listGroupRunners(this.#transport, groupId, options);
+  }
+
+  /** `GET /runners/:id`: the runner's details, with the projects or groups it serves. */
+  getRunner(id: number, options?: RequestOptions): Promise<RunnerDetails> {
+    return getRunner(this.#transport, id, options);
+  }
+
+  /** `POST /projects/:id/runners`: the project runner takes that project's jobs too. */
+  enableProjectRunner(projectId: number | string, runnerId: number, options?: RequestOptions): Promise<void> {
+    return enableProjectRunner(this.#transport, projectId, runnerId, options);
+  }
+
+  /** `DELETE /projects/:id/runners/:runner_id`: the project runner no longer takes that project's jobs. */
+  disableProjectRunner(
+    projectId: number | string,
+    runnerId: number,
+    options?: RequestOptions,
+  ): Promise<void> {
+    return disableProjectRunner(this.#transport, projectId, runnerId, options);
   }
 
   /** `PUT /runners/:id`; only the given fields change. */

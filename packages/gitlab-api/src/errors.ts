@@ -8,6 +8,7 @@ export const GITLAB_ERROR_CODES = [
   'MR_GITLAB_BAD_RESPONSE',
   'MR_GITLAB_ABORTED',
   'MR_GITLAB_RESPONSE_TOO_LARGE',
+  'MR_GITLAB_GRAPHQL',
 ] as const;
 
 /** Stable codes of the client's errors. */
@@ -121,6 +122,24 @@ export class GitLabResponseError extends GitLabError {
     this.method = options.method;
     this.path = options.path;
     this.fields = options.fields;
+  }
+}
+
+/**
+ * GitLab answered a GraphQL query with `errors` (an unknown field or argument on an older GitLab, a query
+ * above its complexity limit, a timeout). Code `MR_GITLAB_GRAPHQL`; `messages` are GitLab's, redacted.
+ */
+export class GitLabGraphQLError extends GitLabError {
+  override name = 'GitLabGraphQLError';
+  readonly method: string;
+  readonly path: string;
+  readonly messages: string[];
+
+  constructor(message: string, options: GitLabErrorOptions & RequestTarget & { messages: string[] }) {
+    super('MR_GITLAB_GRAPHQL', message, options);
+    this.method = options.method;
+    this.path = options.path;
+    this.messages = options.messages;
   }
 }
 

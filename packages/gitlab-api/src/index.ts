@@ -6,6 +6,7 @@ export {
   GitLabAbortError,
   GitLabError,
   type GitLabErrorCode,
+  GitLabGraphQLError,
   type GitLabErrorOptions,
   GitLabHttpError,
   GitLabNetworkError,
@@ -16,7 +17,16 @@ export {
   type RequestTarget,
 } from './errors.js';
 export type { ListPendingJobsOptions } from './pending-jobs.js';
-export type { ListedRunner, ListProjectRunnersOptions } from './project-runners.js';
+export type { GitLabGroup, GitLabMember, GitLabUser } from './groups.js';
+export {
+  GROUP_PENDING_JOBS_QUERY,
+  type GroupPendingJobs,
+  GroupPendingJobsReader,
+  idFromGid,
+  type ProjectJob,
+} from './group-pending-jobs.js';
+export type { ListedRunner, ListProjectRunnersOptions } from './runner-lists.js';
+export type { RunnerDetails } from './runner-projects.js';
 export type { RateLimitState } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export type {

@@ -10,11 +10,14 @@ import {
 import type { Transport } from './transport.js';
 
 export interface CreateRunnerParams {
-  projectId: number;
+  /** A project runner of this project (`runner_type=project_type`)... */
+  projectId?: number | undefined;
+  /** ...or a group runner of this group (`runner_type=group_type`; needs the Owner role there). */
+  groupId?: number | undefined;
   description: string;
   tagList: readonly string[];
   runUntagged: boolean;
-  /** Lock the runner to the project. Default true. */
+  /** Lock the runner to its project (a project runner enabled in other projects must not be). Default true. */
   locked?: boolean;
   /** Register the runner paused. Default false. */
   paused?: boolean;
@@ -52,23 +55,28 @@ export interface VerifiedRunner {
 }
 
 /**
- * `POST /user/runners` with `runner_type=project_type`. Retried only on 429: after a 5xx or a broken
- * connection GitLab may have created the runner, and a second attempt would leave the first one orphaned.
+ * `POST /user/runners` (doc/api/users.md) with `runner_type=project_type` and `project_id`, or
+ * `runner_type=group_type` and `group_id`. Retried only on 429: after a 5xx or a broken connection GitLab
+ * may have created the runner, and a second attempt would leave the first one orphaned.
  */
 export async function createRunner(
   transport: Transport,
   params: CreateRunnerParams,
   options: RequestOptions = {},
 ): Promise<CreatedRunner> {
+  const owner =
+    params.groupId !== undefined
+      ? { runner_type: 'group_type', group_id: params.groupId }
+      : { runner_type: 'project_type', project_id: params.projectId };
   const body: Record<string, unknown> = {
-    runner_type: 'project_type',
-    project_id: params.projectId,
+    ...owner,
     description: params.description,
     tag_list: [...params.tagList],
     run_untagged: params.runUntagged,
-    locked: params.locked ?? true,
     paused: params.paused ?? false,
   };
+  // `locked` keeps a project runner to its projects; a group runner is sent without it.
+  if (params.groupId === undefined) body.locked = params.locked ?? true;
   if (params.maximumTimeout !== undefined) body.maximum_timeout = params.maximumTimeout;
   if (params.accessLevel !== undefined) body.access_level = params.accessLevel;
   const path = transport.api('/user/runners');

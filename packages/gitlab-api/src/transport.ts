@@ -109,6 +109,11 @@ export class Transport {
     this.#redactor.add(token);
   }
 
+  /** `text` with every token the transport knows replaced (for messages quoted from GitLab). */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
+  }
+
   /** GitLab's answer checked against `schema`; see {@link checkAnswer}. */
   parse<T extends z.ZodType>(schema: T, call: Call, answer: Answer): z.output<T> {
     try {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
+import { type GitLabSimulator, type SimulatorOptions, startSimulator } from '@mr/gitlab-simulator';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { GitLabClient } from '../src/client.js';
 import type { GitLabClientOptions } from '../src/transport.js';
@@ -46,7 +46,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
  * One simulator for the tests of a file, and clients for it that are closed (and faults cleared) after
  * each test. Call at the top level of a test file.
  */
-export function simulatorClients() {
+export function simulatorClients(options: SimulatorOptions = {}) {
   const clients: GitLabClient[] = [];
   const context = {
     sim: undefined as unknown as GitLabSimulator,
@@ -62,7 +62,7 @@ export function simulatorClients() {
     },
   };
   beforeAll(async () => {
-    context.sim = await startSimulator();
+    context.sim = await startSimulator(options);
   });
   afterEach(async () => {
     context.sim.clearFaults();

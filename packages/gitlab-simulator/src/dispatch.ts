@@ -8,12 +8,15 @@ import { appendTrace, requestJob, updateJob, uploadArtifacts } from './runner-jo
 import {
   createRunner,
   deleteRunner,
-  listProjectRunners,
   resetRunnerToken,
   showRunner,
   updateRunner,
   verifyRunner,
 } from './runner-management.js';
+import { answerGraphql } from './graphql-endpoint.js';
+import { currentUser, groupMember, showGroup } from './groups.js';
+import { listGroupRunners, listProjectRunners } from './runner-lists.js';
+import { disableProjectRunner, enableProjectRunner } from './runner-projects.js';
 import type { ProjectRepos } from './project-repos.js';
 import type { SimulatorStore } from './state.js';
 
@@ -45,9 +48,9 @@ export async function dispatch(
   const id = Number(params[0]);
   switch (endpoint) {
     case 'GET /projects/:id': {
-      const project = store.project(params[0]!);
+      const project = store.visibleProject(params[0]!);
       if (!project) answer(404, { message: '404 Project Not Found' });
-      else answer(200, projectPayload(project, webBase));
+      else answer(200, projectPayload(project, webBase, store.projectRole(project)));
       return;
     }
     case 'GET /projects/:id/jobs':
@@ -63,6 +66,27 @@ export async function dispatch(
     }
     case 'GET /projects/:id/runners':
       listProjectRunners(store, params[0]!, url, webBase, answer);
+      return;
+    case 'POST /projects/:id/runners':
+      enableProjectRunner(store, params[0]!, await readBody(request), answer);
+      return;
+    case 'DELETE /projects/:id/runners/:runner_id':
+      disableProjectRunner(store, params[0]!, Number(params[1]), answer);
+      return;
+    case 'GET /groups/:id':
+      showGroup(store, params[0]!, webBase, answer);
+      return;
+    case 'GET /groups/:id/runners':
+      listGroupRunners(store, params[0]!, url, webBase, answer);
+      return;
+    case 'GET /groups/:id/members/all/:user_id':
+      groupMember(store, params[0]!, Number(params[1]), answer);
+      return;
+    case 'GET /user':
+      currentUser(answer);
+      return;
+    case 'POST /api/graphql':
+      answerGraphql(store, await readBody(request), answer);
       return;
     case 'POST /user/runners':
       createRunner(store, await readBody(request), answer);

@@ -5,9 +5,19 @@ export {
   type FaultHandle,
   type FaultRule,
 } from './faults.js';
-export { type JobStatus, runnerCanTake, type SimJob, type SimProject, type SimRunner } from './model.js';
+export {
+  type JobStatus,
+  runnerCanTake,
+  type SimGroup,
+  type SimJob,
+  type SimProject,
+  type SimRole,
+  type SimRunner,
+} from './model.js';
 export type {
+  GroupSpec,
   JobSpec,
+  ProjectSpec,
   PaginationOptions,
   RunnerSpec,
   SimulatorOptions,

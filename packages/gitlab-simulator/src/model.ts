@@ -36,11 +36,38 @@ export interface SimProject {
   path: string;
 }
 
+/**
+ * The role of the access token's user in a group or project (doc/user/permissions.md): `none` makes it
+ * invisible (404). Owners of a group may create group runners; maintainers of a project project runners.
+ */
+export type SimRole = 'owner' | 'maintainer' | 'developer' | 'reporter' | 'guest' | 'none';
+
+/** GitLab's access levels (lib/gitlab/access.rb): what `permissions` and group members say. */
+export const ACCESS_LEVELS: Record<SimRole, number> = {
+  none: 0,
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
+
+/** A group or subgroup; it holds the projects whose path is `<group path>/<name>`. */
+export interface SimGroup {
+  id: number;
+  /** Full path: `my-group` or `my-group/subgroup`. */
+  path: string;
+  /** The access token user's role here (default owner). */
+  role: SimRole;
+}
+
 /** A CI job held by the simulator. */
 export interface SimJob {
   id: number;
   projectId: number;
   pipelineId: number;
+  /** The pipeline's `source`: `push` (default) or `parent_pipeline` for a child pipeline. */
+  pipelineSource: string;
   name: string;
   stage: string;
   tags: string[];
@@ -76,7 +103,14 @@ export interface SimJob {
 /** A runner registered in the simulator. */
 export interface SimRunner {
   id: number;
+  /** `project_type` (of projects) or `group_type` (of a group, for all its projects and subgroups'). */
+  runnerType: 'project_type' | 'group_type';
+  /** A project runner's owner project (where it was created); 0 for a group runner. */
   projectId: number;
+  /** The other projects a project runner is enabled in (`POST /projects/:id/runners`). */
+  enabledProjectIds: number[];
+  /** A group runner's group; null for a project runner. */
+  groupId: number | null;
   description: string;
   tags: string[];
   runUntagged: boolean;
@@ -108,9 +142,12 @@ export function randomSha(): string {
   return randomBytes(20).toString('hex');
 }
 
-/** Whether a runner may take a job: its tags include all of the job's; untagged jobs need `run_untagged`. */
-export function runnerCanTake(runner: SimRunner, job: SimJob): boolean {
-  if (runner.paused || runner.projectId !== job.projectId) return false;
+/**
+ * Whether a runner may take a job: the job's project is one the runner covers (`covered`, see the store's
+ * `runnerProjects`), its tags include all of the job's; untagged jobs need `run_untagged`.
+ */
+export function runnerCanTake(runner: SimRunner, job: SimJob, covered: ReadonlySet<number>): boolean {
+  if (runner.paused || !covered.has(job.projectId)) return false;
   if (job.tags.length === 0) return runner.runUntagged;
   return job.tags.every((tag) => runner.tags.includes(tag));
 }

@@ -1,5 +1,5 @@
 import type { SimAccessToken } from './access-token.js';
-import type { SimArtifacts, SimCache } from './model.js';
+import type { SimArtifacts, SimCache, SimRole } from './model.js';
 import type { RateLimitOptions } from './rate-limit-window.js';
 import type { StuckJobLimits } from './stuck-jobs.js';
 import type { SimWebhook } from './webhooks.js';
@@ -22,7 +22,9 @@ export interface SimulatorOptions {
   /** Scopes and expiry of that token (`GET /personal_access_tokens/self`). Default: `api`, a year ahead. */
   accessToken?: Partial<SimAccessToken>;
   /** Projects that exist. Default one project, id 1, `group/project`. */
-  projects?: ReadonlyArray<{ id?: number; path: string }>;
+  projects?: ReadonlyArray<ProjectSpec>;
+  /** Groups that exist (a project `g/p` is in group `g`; a group `g/s` is a subgroup of `g`). Default none. */
+  groups?: ReadonlyArray<GroupSpec>;
   /** Address to listen on. Default 127.0.0.1, a random free port. */
   host?: string;
   port?: number;
@@ -41,6 +43,20 @@ export interface SimulatorOptions {
   stuckJobs?: StuckJobLimits;
   /** Project webhooks with Job events: a job that becomes pending is posted to each. */
   webhooks?: readonly SimWebhook[];
+}
+
+/** A project to add. `role` is the access token user's role there (default: its group's, else maintainer). */
+export interface ProjectSpec {
+  id?: number;
+  path: string;
+  role?: SimRole;
+}
+
+/** A group to add by full path. `role` is the token user's role (default: its parent group's, else owner). */
+export interface GroupSpec {
+  id?: number;
+  path: string;
+  role?: SimRole;
 }
 
 /** A job to add: everything but the tags has a default. */
@@ -65,7 +81,12 @@ export interface JobSpec {
 
 /** A runner registered as if someone had done it before (through the UI or another tool). */
 export interface RunnerSpec {
+  /** A project runner's project (default: the first project). */
   projectId?: number;
+  /** A group runner of this group instead. */
+  groupId?: number;
+  /** More projects a project runner is enabled in. */
+  enabledProjectIds?: readonly number[];
   description?: string;
   tags?: readonly string[];
   runUntagged?: boolean;

@@ -1,4 +1,12 @@
-import type { SimJob, SimProject, SimRunner } from './model.js';
+import {
+  ACCESS_LEVELS,
+  type SimGroup,
+  type SimJob,
+  type SimProject,
+  type SimRole,
+  type SimRunner,
+} from './model.js';
+import type { SimulatorStore } from './state.js';
 
 // JSON shapes as GitLab documents them (doc/api/jobs.md, doc/api/runners.md, and the runner API's job
 // response), with the nulls GitLab sends for fields that have no value.
@@ -9,7 +17,15 @@ function projectName(project: SimProject): string {
   return project.path.split('/').pop() ?? project.path;
 }
 
-export function projectPayload(project: SimProject, webBase: string): Record<string, unknown> {
+/**
+ * A project as `GET /projects/:id` shows it, with the token user's `permissions` (lib/api/entities/
+ * project.rb exposes `project_access` and `group_access` with their `access_level`).
+ */
+export function projectPayload(
+  project: SimProject,
+  webBase: string,
+  role: SimRole = 'maintainer',
+): Record<string, unknown> {
   const name = projectName(project);
   const namespace = project.path.split('/').slice(0, -1).join('/') || project.path;
   return {
@@ -45,6 +61,38 @@ export function projectPayload(project: SimProject, webBase: string): Record<str
     jobs_enabled: true,
     shared_runners_enabled: true,
     container_registry_image_prefix: `registry.${new URL(webBase).host}/${project.path}`,
+    permissions: {
+      project_access: { access_level: ACCESS_LEVELS[role], notification_level: 3 },
+      group_access: null,
+    },
+  };
+}
+
+/** A group as `GET /groups/:id` shows it (doc/api/groups.md), without its projects. */
+export function groupPayload(group: SimGroup, parent: SimGroup | undefined, webBase: string) {
+  const path = group.path.split('/').pop() ?? group.path;
+  return {
+    id: group.id,
+    name: path,
+    path,
+    full_name: group.path.split('/').join(' / '),
+    full_path: group.path,
+    description: '',
+    visibility: 'private',
+    web_url: `${webBase}/groups/${group.path}`,
+    parent_id: parent?.id ?? null,
+    created_at: '2024-01-15T09:00:00.000Z',
+  };
+}
+
+/** A project inside a runner's details (`Entities::BasicProjectDetails`). */
+function runnerProject(project: SimProject) {
+  return {
+    id: project.id,
+    name: projectName(project),
+    name_with_namespace: project.path.split('/').join(' / '),
+    path: projectName(project),
+    path_with_namespace: project.path,
   };
 }
 
@@ -57,14 +105,22 @@ export function runnerSummary(runner: SimRunner) {
     active: !runner.paused,
     paused: runner.paused,
     is_shared: false,
-    runner_type: 'project_type',
+    runner_type: runner.runnerType,
     name: null,
     online: runner.contactedAt !== null && Date.now() - runner.contactedAt.getTime() < 2 * 3600_000,
     status: runner.contactedAt === null ? 'never_contacted' : 'online',
   };
 }
 
-export function runnerPayload(runner: SimRunner, project: SimProject | undefined): Record<string, unknown> {
+/**
+ * A runner's details (`GET /runners/:id`, `PUT /runners/:id`; lib/api/entities/ci/runner_details.rb): a
+ * project runner lists its projects (the owner first), a group runner its group.
+ */
+export function runnerPayload(store: SimulatorStore, runner: SimRunner): Record<string, unknown> {
+  const projects = [runner.projectId, ...runner.enabledProjectIds]
+    .map((id) => store.projects.get(id))
+    .filter((p): p is SimProject => p !== undefined);
+  const group = runner.groupId === null ? undefined : store.groups.get(runner.groupId);
   return {
     ...runnerSummary(runner),
     created_at: iso(runner.createdAt),
@@ -79,18 +135,8 @@ export function runnerPayload(runner: SimRunner, project: SimProject | undefined
     locked: runner.locked,
     maximum_timeout: runner.maximumTimeout,
     access_level: runner.accessLevel,
-    projects: project
-      ? [
-          {
-            id: project.id,
-            name: projectName(project),
-            name_with_namespace: project.path.split('/').join(' / '),
-            path: projectName(project),
-            path_with_namespace: project.path,
-          },
-        ]
-      : [],
-    groups: [],
+    projects: runner.runnerType === 'project_type' ? projects.map(runnerProject) : [],
+    groups: group ? [{ id: group.id, name: group.path.split('/').pop(), web_url: null }] : [],
   };
 }
 

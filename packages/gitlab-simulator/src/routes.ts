@@ -25,6 +25,7 @@ export function route(method: string, pathname: string): Route {
       return { endpoint: 'POST /:project.git/git-upload-pack', params: [project, git[2]] };
     return { endpoint: 'unknown', params: [] };
   }
+  if (method === 'POST' && pathname === '/api/graphql') return { endpoint: 'POST /api/graphql', params: [] };
   if (!pathname.startsWith(`${apiPrefix}/`)) return { endpoint: 'unknown', params: [] };
   let parts: string[];
   try {
@@ -43,6 +44,16 @@ export function route(method: string, pathname: string): Route {
     return { endpoint: 'GET /projects/:id/jobs', params: [b!] };
   if (key === 'GET projects' && n === 3 && c === 'runners')
     return { endpoint: 'GET /projects/:id/runners', params: [b!] };
+  if (key === 'POST projects' && n === 3 && c === 'runners')
+    return { endpoint: 'POST /projects/:id/runners', params: [b!] };
+  if (key === 'DELETE projects' && n === 4 && c === 'runners')
+    return { endpoint: 'DELETE /projects/:id/runners/:runner_id', params: [b!, d!] };
+  if (key === 'GET groups' && n === 2) return { endpoint: 'GET /groups/:id', params: [b!] };
+  if (key === 'GET groups' && n === 3 && c === 'runners')
+    return { endpoint: 'GET /groups/:id/runners', params: [b!] };
+  if (key === 'GET groups' && n === 5 && c === 'members' && d === 'all')
+    return { endpoint: 'GET /groups/:id/members/all/:user_id', params: [b!, parts[4]!] };
+  if (key === 'GET user' && n === 1) return { endpoint: 'GET /user', params: [] };
   if (key === 'GET projects' && n === 4 && c === 'jobs') {
     return { endpoint: 'GET /projects/:id/jobs/:job_id', params: [b!, d!] };
   }

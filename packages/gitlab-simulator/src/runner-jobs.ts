@@ -21,15 +21,17 @@ export function requestJob(
   }
   runner.contactedAt = store.now();
   if (typeof body.system_id === 'string') runner.systemId = body.system_id;
-  const project = store.projects.get(runner.projectId);
+  const covered = store.runnerProjects(runner);
   let job: SimJob | undefined;
-  // Runners take the oldest job they can.
+  // Runners take the oldest job they can, from any project they cover (a group runner: every project of
+  // its group and subgroups).
   for (const candidate of store.jobs.values()) {
-    if (candidate.status === 'pending' && runnerCanTake(runner, candidate)) {
+    if (candidate.status === 'pending' && runnerCanTake(runner, candidate, covered)) {
       job = candidate;
       break;
     }
   }
+  const project = job ? store.projects.get(job.projectId) : undefined;
   if (!job || !project) {
     answer(204, undefined, { 'x-gitlab-last-update': String(Date.now()) });
     store.changed();

@@ -1,6 +1,6 @@
 import { BadRequest, type Answer, booleanParam, listParam, stringParam } from './http.js';
-import { randomToken } from './model.js';
-import { runnerPayload, runnerSummary } from './payloads.js';
+import { ACCESS_LEVELS, randomToken } from './model.js';
+import { runnerPayload } from './payloads.js';
 import type { SimulatorStore } from './state.js';
 
 // Runner management as doc/api/users.md (POST /user/runners) and doc/api/runners.md describe it.
@@ -18,21 +18,47 @@ function tagProblem(tags: string[], runUntagged: boolean): string | undefined {
     : undefined;
 }
 
-/** `POST /user/runners`: only project runners; instance and group runners need an admin (403). */
+/**
+ * `POST /user/runners` (doc/api/users.md): a project runner (`project_id`, the token user needs the
+ * Maintainer role there) or a group runner (`group_id`, Owner role: `create_runner` is enabled for owners in
+ * app/policies/group_policy.rb, checked by Ci::Runners::RunnerCreationStrategies::GroupRunnerStrategy,
+ * gitlabhq master 2025). Instance runners need an administrator (403).
+ */
 export function createRunner(store: SimulatorStore, body: Record<string, unknown>, answer: Answer): void {
   const type = stringParam(body, 'runner_type');
   if (!type) throw new BadRequest('runner_type is missing');
-  if (type !== 'project_type') {
-    if (type === 'instance_type' || type === 'group_type') answer(403, { message: '403 Forbidden' });
+  if (type !== 'project_type' && type !== 'group_type') {
+    if (type === 'instance_type') answer(403, { message: '403 Forbidden' });
     else throw new BadRequest('runner_type does not have a valid value');
     return;
   }
-  const projectId = stringParam(body, 'project_id');
-  if (!projectId) throw new BadRequest('project_id is missing');
-  const project = store.project(projectId);
-  if (!project) {
-    answer(404, { message: '404 Project Not Found' });
-    return;
+  let owner: { projectId: number; groupId: number | null };
+  if (type === 'project_type') {
+    const projectId = stringParam(body, 'project_id');
+    if (!projectId) throw new BadRequest('project_id is missing');
+    const project = store.visibleProject(projectId);
+    if (!project) {
+      answer(404, { message: '404 Project Not Found' });
+      return;
+    }
+    if (ACCESS_LEVELS[store.projectRole(project)] < ACCESS_LEVELS.maintainer) {
+      answer(403, { message: '403 Forbidden' });
+      return;
+    }
+    owner = { projectId: project.id, groupId: null };
+  } else {
+    const groupId = stringParam(body, 'group_id');
+    if (!groupId) throw new BadRequest('group_id is missing');
+    const group = store.visibleGroup(groupId);
+    if (!group) {
+      answer(404, { message: '404 Group Not Found' });
+      return;
+    }
+    if (group.role !== 'owner') {
+      answer(403, { message: '403 Forbidden' });
+      return;
+    }
+    owner = { projectId: 0, groupId: group.id };
   }
   const tags = listParam(body, 'tag_list') ?? [];
   const runUntagged = booleanParam(body, 'run_untagged') ?? true;
@@ -52,7 +78,9 @@ export function createRunner(store: SimulatorStore, body: Record<string, unknown
     return;
   }
   const runner = store.newRunner({
-    projectId: project.id,
+    runnerType: type,
+    ...owner,
+    enabledProjectIds: [],
     description: stringParam(body, 'description') ?? '',
     tags,
     runUntagged,
@@ -103,19 +131,28 @@ export function updateRunner(
   if (timeout !== undefined) runner.maximumTimeout = Number(timeout);
   const accessLevel = stringParam(body, 'access_level');
   if (accessLevel === 'not_protected' || accessLevel === 'ref_protected') runner.accessLevel = accessLevel;
-  answer(200, runnerPayload(runner, store.projects.get(runner.projectId)));
+  answer(200, runnerPayload(store, runner));
   store.changed();
 }
 
 export function showRunner(store: SimulatorStore, id: number, answer: Answer): void {
   const runner = store.runners.get(id);
   if (!runner) answer(404, { message: '404 Runner Not Found' });
-  else answer(200, runnerPayload(runner, store.projects.get(runner.projectId)));
+  else answer(200, runnerPayload(store, runner));
 }
 
+/**
+ * `DELETE /runners/:id`. A project runner enabled in more than one project cannot be deleted by anyone but
+ * an administrator: "Runner associated with more than one project" (`authenticate_delete_runner!`,
+ * lib/api/ci/runners.rb, gitlabhq master 2025); it must be unassigned from the other projects first.
+ */
 export function deleteRunner(store: SimulatorStore, id: number, answer: Answer): void {
-  if (!store.runners.delete(id)) answer(404, { message: '404 Runner Not Found' });
+  const runner = store.runners.get(id);
+  if (!runner) answer(404, { message: '404 Runner Not Found' });
+  else if (runner.enabledProjectIds.length > 0)
+    answer(403, { message: '403 Forbidden - Runner associated with more than one project' });
   else {
+    store.runners.delete(id);
     answer(204, undefined);
     store.changed();
   }
@@ -152,46 +189,4 @@ export function resetRunnerToken(store: SimulatorStore, id: number, answer: Answ
   runner.tokenExpiresAt = store.tokenExpiry(now);
   answer(201, { token: runner.token, token_expires_at: runner.tokenExpiresAt?.toISOString() ?? null });
   store.changed();
-}
-
-const runnerTypes: ReadonlySet<string> = new Set(['instance_type', 'group_type', 'project_type']);
-
-/**
- * `GET /projects/:id/runners` (doc/api/runners.md, "List project's runners"): the project's runners, oldest
- * first, as summaries (id, description, status; no tags), filtered by `type`, in offset pages with
- * `x-next-page` and `Link` headers. The simulator has project runners only.
- */
-export function listProjectRunners(
-  store: SimulatorStore,
-  idOrPath: string,
-  url: URL,
-  webBase: string,
-  answer: Answer,
-): void {
-  const project = store.project(idOrPath);
-  if (!project) {
-    answer(404, { message: '404 Project Not Found' });
-    return;
-  }
-  const query = url.searchParams;
-  const type = query.get('type');
-  if (type !== null && !runnerTypes.has(type)) throw new BadRequest('type does not have a valid value');
-  const all = [...store.runners.values()].filter(
-    (r) => r.projectId === project.id && (type === null || type === 'project_type'),
-  );
-  const perPage = Math.min(100, Math.max(1, Number(query.get('per_page')) || 20));
-  const page = Math.max(1, Number(query.get('page')) || 1);
-  const hasNext = page * perPage < all.length;
-  const headers: Record<string, string> = {
-    'x-page': String(page),
-    'x-per-page': String(perPage),
-    'x-next-page': hasNext ? String(page + 1) : '',
-    'x-total': String(all.length),
-  };
-  if (hasNext) {
-    const next = new URLSearchParams(query);
-    next.set('page', String(page + 1));
-    headers.link = `<${webBase}${url.pathname}?${next}>; rel="next"`;
-  }
-  answer(200, all.slice((page - 1) * perPage, page * perPage).map(runnerSummary), headers);
 }

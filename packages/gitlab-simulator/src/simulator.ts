@@ -14,12 +14,21 @@ import { paginationWithDefaults } from './job-list.js';
 import {
   type JobStatus,
   randomToken,
+  type SimGroup,
   type SimJob,
   type SimProject,
+  type SimRole,
   type SimRunner,
   type StoredArtifact,
 } from './model.js';
-import type { JobSpec, RunnerSpec, SimulatorOptions, WaitForOptions } from './options.js';
+import type {
+  GroupSpec,
+  JobSpec,
+  ProjectSpec,
+  RunnerSpec,
+  SimulatorOptions,
+  WaitForOptions,
+} from './options.js';
 import { defaultAccessToken, type SimAccessToken } from './access-token.js';
 import { dispatch, type HandlerContext } from './dispatch.js';
 import { RequestLog, type RequestRecord } from './request-log.js';
@@ -73,6 +82,7 @@ export class GitLabSimulator extends EventEmitter {
       pagination: paginationWithDefaults(options.pagination),
       accessToken: this.accessToken,
     };
+    for (const group of options.groups ?? []) this.addGroup(group);
     for (const project of options.projects ?? [{ id: 1, path: 'group/project' }]) this.addProject(project);
     this.#rateLimit = new RateLimitWindow(options.rateLimit);
     this.#stuckLimits = { ...options.stuckJobs };
@@ -97,13 +107,35 @@ export class GitLabSimulator extends EventEmitter {
     return [...this.#store.projects.values()].map((p) => ({ ...p }));
   }
 
-  addProject(spec: { id?: number; path: string }): SimProject {
+  addProject(spec: ProjectSpec): SimProject {
     return { ...this.#store.addProject(spec) };
   }
 
-  /** Adds pending jobs (one pipeline per call) and returns them; each is posted to the webhooks. */
-  addJobs(specs: readonly JobSpec[]): SimJob[] {
-    const added = this.#store.addJobs(specs);
+  /** Adds a group or subgroup by full path; projects whose namespace is that path are in it. */
+  addGroup(spec: GroupSpec): SimGroup {
+    return { ...this.#store.addGroup(spec) };
+  }
+
+  get groups(): SimGroup[] {
+    return [...this.#store.groups.values()].map((g) => ({ ...g }));
+  }
+
+  /** Changes the token user's role in a group (subgroups keep theirs) or a project. */
+  setRole(target: { groupId: number } | { projectId: number }, role: SimRole): void {
+    if ('groupId' in target) {
+      const group = this.#store.groups.get(target.groupId);
+      if (!group) throw new Error(`no group ${target.groupId} in the simulator`);
+      group.role = role;
+    } else this.#store.projectRoles.set(target.projectId, role);
+    this.#store.changed();
+  }
+
+  /**
+   * Adds pending jobs (one pipeline per call) and returns them; each is posted to the webhooks. With
+   * `pipelineSource: 'parent_pipeline'` the pipeline is a child pipeline.
+   */
+  addJobs(specs: readonly JobSpec[], options: { pipelineSource?: string } = {}): SimJob[] {
+    const added = this.#store.addJobs(specs, options);
     for (const job of added) this.#sendJobHook(job);
     return added.map((job) => structuredClone(job));
   }
@@ -212,8 +244,12 @@ export class GitLabSimulator extends EventEmitter {
 
   /** Registers a runner directly (as if created earlier through the UI) and returns it with its token. */
   addRunner(spec: RunnerSpec = {}): SimRunner {
+    const isProjectRunner = spec.groupId === undefined;
     const runner = this.#store.newRunner({
-      projectId: spec.projectId ?? this.project.id,
+      runnerType: isProjectRunner ? 'project_type' : 'group_type',
+      projectId: isProjectRunner ? (spec.projectId ?? this.project.id) : 0,
+      enabledProjectIds: [...(spec.enabledProjectIds ?? [])],
+      groupId: spec.groupId ?? null,
       description: spec.description ?? '',
       tags: [...(spec.tags ?? [])],
       runUntagged: spec.runUntagged ?? false,

@@ -2,8 +2,10 @@ import {
   type JobStatus,
   randomSha,
   randomToken,
+  type SimGroup,
   type SimJob,
   type SimProject,
+  type SimRole,
   type SimRunner,
 } from './model.js';
 import type { JobSpec } from './options.js';
@@ -21,6 +23,9 @@ export type NewRunnerFields = Omit<
  */
 export class SimulatorStore {
   readonly projects = new Map<number, SimProject>();
+  readonly groups = new Map<number, SimGroup>();
+  /** Roles given to single projects; the others inherit their group's (or are maintainer). */
+  readonly projectRoles = new Map<number, SimRole>();
   readonly jobs = new Map<number, SimJob>();
   readonly runners = new Map<number, SimRunner>();
   readonly #tokenLifetime: number | null;
@@ -32,6 +37,7 @@ export class SimulatorStore {
   #nextJobId = 1001;
   #nextPipelineId = 501;
   #nextRunnerId = 101;
+  #nextGroupId = 1001;
 
   constructor(tokenLifetime: number | null, onChange: () => void) {
     this.#tokenLifetime = tokenLifetime;
@@ -48,11 +54,83 @@ export class SimulatorStore {
     this.#onChange();
   }
 
-  addProject(spec: { id?: number; path: string }): SimProject {
+  addProject(spec: { id?: number; path: string; role?: SimRole }): SimProject {
     const id = spec.id ?? Math.max(0, ...this.projects.keys()) + 1;
     const project = { id, path: spec.path };
     this.projects.set(id, project);
+    if (spec.role) this.projectRoles.set(id, spec.role);
+    this.changed();
     return project;
+  }
+
+  /** Adds a group (`a/b` is a subgroup of `a`); its role defaults to its parent's, else owner. */
+  addGroup(spec: { id?: number; path: string; role?: SimRole }): SimGroup {
+    const id = spec.id ?? this.#nextGroupId++;
+    const parent = this.group(spec.path.split('/').slice(0, -1).join('/'));
+    const group: SimGroup = { id, path: spec.path, role: spec.role ?? parent?.role ?? 'owner' };
+    this.groups.set(id, group);
+    this.changed();
+    return group;
+  }
+
+  /** A group by numeric id or full path. */
+  group(idOrPath: string): SimGroup | undefined {
+    if (idOrPath === '') return undefined;
+    if (/^\d+$/.test(idOrPath)) return this.groups.get(Number(idOrPath));
+    for (const group of this.groups.values()) if (group.path === idOrPath) return group;
+    return undefined;
+  }
+
+  /** A project the token user can see (a role other than `none`), by id or path. */
+  visibleProject(idOrPath: string): SimProject | undefined {
+    const project = this.project(idOrPath);
+    return project && this.projectRole(project) !== 'none' ? project : undefined;
+  }
+
+  /** A group the token user can see, by id or full path. */
+  visibleGroup(idOrPath: string): SimGroup | undefined {
+    const group = this.group(idOrPath);
+    return group && group.role !== 'none' ? group : undefined;
+  }
+
+  /** The group a project is in (its namespace), if the simulator has it. */
+  groupOf(project: SimProject): SimGroup | undefined {
+    return this.group(project.path.split('/').slice(0, -1).join('/'));
+  }
+
+  /** A group's projects, oldest first; with `includeSubgroups` those of its subgroups at any depth too. */
+  projectsOf(group: SimGroup, includeSubgroups: boolean): SimProject[] {
+    const list: SimProject[] = [];
+    for (const project of this.projects.values()) {
+      const namespace = project.path.split('/').slice(0, -1).join('/');
+      if (namespace === group.path || (includeSubgroups && namespace.startsWith(`${group.path}/`)))
+        list.push(project);
+    }
+    return list;
+  }
+
+  /** A group and its ancestors, nearest first. */
+  ancestry(group: SimGroup): SimGroup[] {
+    const chain: SimGroup[] = [];
+    for (let g: SimGroup | undefined = group; g; g = this.group(g.path.split('/').slice(0, -1).join('/')))
+      chain.push(g);
+    return chain;
+  }
+
+  /** The token user's role in a project: its own, else its group's, else maintainer. */
+  projectRole(project: SimProject): SimRole {
+    return this.projectRoles.get(project.id) ?? this.groupOf(project)?.role ?? 'maintainer';
+  }
+
+  /**
+   * The projects whose jobs a runner may take: a project runner's owner and the projects it is enabled in;
+   * a group runner's group's projects and those of its subgroups (Ci::Queue::BuildQueueService
+   * `builds_for_group_runner` takes the group's `base_and_descendants`, gitlabhq master 2025).
+   */
+  runnerProjects(runner: SimRunner): Set<number> {
+    if (runner.runnerType === 'project_type') return new Set([runner.projectId, ...runner.enabledProjectIds]);
+    const group = runner.groupId === null ? undefined : this.groups.get(runner.groupId);
+    return new Set(group ? this.projectsOf(group, true).map((p) => p.id) : []);
   }
 
   /** A project by numeric id or by its path (`group/project`). */
@@ -66,8 +144,8 @@ export class SimulatorStore {
     return this.projects.values().next().value!;
   }
 
-  /** Adds pending jobs, all in one new pipeline. */
-  addJobs(specs: readonly JobSpec[]): SimJob[] {
+  /** Adds pending jobs, all in one new pipeline (a child pipeline with `pipelineSource: 'parent_pipeline'`). */
+  addJobs(specs: readonly JobSpec[], options: { pipelineSource?: string } = {}): SimJob[] {
     const pipelineId = this.#nextPipelineId++;
     const sha = randomSha();
     const added: SimJob[] = [];
@@ -79,6 +157,7 @@ export class SimulatorStore {
         id,
         projectId,
         pipelineId,
+        pipelineSource: options.pipelineSource ?? 'push',
         name: spec.name ?? `job-${id}`,
         stage: spec.stage ?? 'test',
         tags: [...(spec.tags ?? [])],

@@ -32,7 +32,10 @@ export function dropStuckJobs(store: SimulatorStore, limits: StuckJobLimits = {}
     const age = now - job.createdAt.getTime();
     if (age <= Math.min(stuck, outdated)) continue;
     const taker = [...store.runners.values()].some(
-      (r) => r.contactedAt !== null && now - r.contactedAt.getTime() < online && runnerCanTake(r, job),
+      (r) =>
+        r.contactedAt !== null &&
+        now - r.contactedAt.getTime() < online &&
+        runnerCanTake(r, job, store.runnerProjects(r)),
     );
     if (age > outdated || (age > stuck && !taker)) {
       store.finish(job, 'failed', 'stuck_or_timeout_failure');

@@ -4,10 +4,11 @@ import { GitLabResponseError } from './errors.js';
 import { nextPagePath } from './pagination.js';
 import type { Transport } from './transport.js';
 
-/** One entry of `GET /projects/:id/runners`: GitLab lists id and description (no token, no tags). */
+/** One entry of a runner listing: GitLab lists id, description and type (no token, no tags). */
 export const listedRunnerSchema = z.looseObject({
   id: z.number().int(),
   description: z.string().nullish(),
+  runner_type: z.string().nullish(),
 });
 export type ListedRunner = z.infer<typeof listedRunnerSchema>;
 
@@ -20,22 +21,18 @@ export interface ListProjectRunnersOptions extends RequestOptions {
   maxPages?: number | undefined;
 }
 
-/**
- * `GET /projects/:id/runners` (doc/api/runners.md, "List project's runners"), every page: the runners the
- * project can use, with their ids and descriptions. Follows `Link: rel="next"` or `x-next-page`; a next
- * page that was read already is an error, not an endless loop.
- */
-export async function listProjectRunners(
+/** Every page of a runner listing below `resource` (`/projects/:id` or `/groups/:id`). */
+async function listRunners(
   transport: Transport,
-  projectId: number | string,
-  options: ListProjectRunnersOptions = {},
+  resource: string,
+  options: ListProjectRunnersOptions,
 ): Promise<ListedRunner[]> {
   const query = new URLSearchParams({ per_page: '100' });
   if (options.type) query.set('type', options.type);
   const maxPages = options.maxPages ?? 1000;
   const visited = new Set<string>();
   const runners = new Map<number, ListedRunner>();
-  let path: string | undefined = transport.api(`/projects/${encodeId(projectId)}/runners?${query}`);
+  let path: string | undefined = transport.api(`${resource}/runners?${query}`);
   while (path !== undefined) {
     if (visited.size >= maxPages || visited.has(path)) {
       throw new GitLabResponseError(
@@ -50,4 +47,29 @@ export async function listProjectRunners(
     path = nextPagePath(path, answer.headers, transport.apiPath);
   }
   return [...runners.values()];
+}
+
+/**
+ * `GET /projects/:id/runners` (doc/api/runners.md, "List project's runners"), every page: the runners the
+ * project can use, with their ids and descriptions. Follows `Link: rel="next"` or `x-next-page`; a next
+ * page that was read already is an error, not an endless loop.
+ */
+export function listProjectRunners(
+  transport: Transport,
+  projectId: number | string,
+  options: ListProjectRunnersOptions = {},
+): Promise<ListedRunner[]> {
+  return listRunners(transport, `/projects/${encodeId(projectId)}`, options);
+}
+
+/**
+ * `GET /groups/:id/runners` (doc/api/runners.md, "List group's runners"), every page: the runners of the
+ * group and its ancestors (and instance runners unless `type` narrows it).
+ */
+export function listGroupRunners(
+  transport: Transport,
+  groupId: number | string,
+  options: ListProjectRunnersOptions = {},
+): Promise<ListedRunner[]> {
+  return listRunners(transport, `/groups/${encodeId(groupId)}`, options);
 }
