@@ -32,3 +32,4 @@ export { EXPOSITION_CONTENT_TYPE, Registry } from './metrics/exposition.js';
 export { LauncherMetrics, PENDING_TO_LAUNCH_BUCKETS } from './metrics/launcher-metrics.js';
 export { type MetricsServer, serveMetrics, writeMetricsTextfile } from './metrics/metrics-output.js';
 export type { LauncherObserver, LaunchOutcome } from './observer.js';
+export { TOKEN_CHECK_INTERVAL_MS } from './token-check.js';

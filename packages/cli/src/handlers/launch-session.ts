@@ -18,6 +18,11 @@ export interface LaunchSession {
    * tells the launcher the new secrets. Runs before a cycle, so that the cycle checks renewed tokens.
    */
   renewExpiringTokens(signal: AbortSignal): Promise<void>;
+  /**
+   * Reads the tokens' expiry again for the metrics when that is due (every 10 minutes at most, and after
+   * GitLab refused the management token); nothing without `[metrics]`.
+   */
+  refreshTokenMetrics(signal: AbortSignal): Promise<void>;
   /** Removes the signal handlers and releases the lock. */
   close(): Promise<void>;
 }
@@ -44,16 +49,14 @@ export async function openLaunchSession(context: CommandContext, command: string
         ...registrationContext(context),
       }),
     observer: metrics?.observer,
-    onGitLabResponse: metrics ? (method, status) => metrics.metrics.gitlabRequest(method, status) : undefined,
+    onGitLabResponse: metrics ? (method, status) => metrics.gitlabAnswer(method, status) : undefined,
   }).catch(async (error: unknown) => {
     await metrics?.close();
     throw error;
   });
   const { launcher, client } = opened;
-  if (metrics) {
-    metrics.setRunnerTokens(await readTokens(tokensFilePath(context.dataDir, config.name)));
-    await metrics.readManagementToken(client, new AbortController().signal);
-  }
+  const tokensFile = tokensFilePath(context.dataDir, config.name);
+  await metrics?.refreshTokens(client, tokensFile, new AbortController().signal);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -83,11 +86,12 @@ export async function openLaunchSession(context: CommandContext, command: string
         signal,
       });
       if (result.rotated.length > 0) {
-        const tokens = await readTokens(tokensFilePath(context.dataDir, config.name));
+        const tokens = await readTokens(tokensFile);
         launcher.addSecrets(Object.values(tokens).map((t) => t.token));
         metrics?.setRunnerTokens(tokens);
       }
     },
+    refreshTokenMetrics: async (signal) => metrics?.refreshTokens(client, tokensFile, signal),
     async close() {
       await launcher.close();
       await metrics?.close();

@@ -8,17 +8,24 @@ import {
   writeMetricsTextfile,
 } from '@mr/launcher';
 import type { Logger } from '@mr/logger';
-import type { Config, TokensFile } from '@mr/runner-config';
+import { type Config, readTokens, type TokensFile } from '@mr/runner-config';
+import { TokenExpiryRefresh, tokenExpiryRefreshMs } from './token-cadence.js';
 
 /** The metrics of one `run` or `run-single`: collected, served on `[metrics] listen`, written to `textfile`. */
 export interface MetricsSession {
   metrics: LauncherMetrics;
   /** Passed to the launcher: updates the metrics and writes the textfile after each cycle. */
   observer: LauncherObserver;
-  /** Runner token expiry from the tokens file (at start and after a renewal). */
+  /** Every answer of GitLab (for the request counts, and to notice a refused management token). */
+  gitlabAnswer(method: string, status: number | undefined): void;
+  /** Runner token expiry from the tokens file (after a renewal). */
   setRunnerTokens(tokens: TokensFile): void;
-  /** Asks GitLab when the management token expires (best effort: older GitLab cannot tell). */
-  readManagementToken(client: GitLabClient, signal: AbortSignal): Promise<void>;
+  /**
+   * Reads the tokens' expiry when due (see {@link TokenExpiryRefresh}): the runner tokens' from the tokens
+   * file (`configure` may have renewed one), the management token's from GitLab (best effort: older GitLab
+   * cannot tell). Costs nothing when not due.
+   */
+  refreshTokens(client: GitLabClient, tokensFile: string, signal: AbortSignal): Promise<void>;
   /** Writes the textfile a last time and stops the listener. */
   close(): Promise<void>;
 }
@@ -63,6 +70,11 @@ export async function startMetrics(config: Config, logger: Logger): Promise<Metr
       }
     });
   };
+  const refresh = new TokenExpiryRefresh(tokenExpiryRefreshMs(config));
+  const setRunnerTokens = (tokens: TokensFile) => {
+    for (const [instance, t] of Object.entries(tokens))
+      metrics.runnerTokenExpiry(instance, t.token_expires_at ?? undefined);
+  };
   const observer: LauncherObserver = {
     pendingJobs: (jobs, at) => metrics.pendingJobs(jobs, at),
     launch: (event) => metrics.launch(event),
@@ -79,18 +91,25 @@ export async function startMetrics(config: Config, logger: Logger): Promise<Metr
   return {
     metrics,
     observer,
-    setRunnerTokens(tokens) {
-      for (const [instance, t] of Object.entries(tokens))
-        metrics.runnerTokenExpiry(instance, t.token_expires_at ?? undefined);
+    gitlabAnswer(method, status) {
+      metrics.gitlabRequest(method, status);
+      refresh.answer(status);
     },
-    async readManagementToken(client, signal) {
-      try {
-        const self = await client.getAccessTokenSelf({ signal });
-        if (self.expires_at) metrics.managementTokenExpiry(self.expires_at);
-      } catch (error) {
-        logger.verbose(`management token expiry unknown: ${(error as Error).message}`);
-      }
-    },
+    setRunnerTokens,
+    refreshTokens: (client, tokensFile, signal) =>
+      refresh.maybeRead(Date.now(), async () => {
+        try {
+          setRunnerTokens(await readTokens(tokensFile));
+        } catch (error) {
+          logger.verbose(`runner token expiry not read: ${(error as Error).message}`);
+        }
+        try {
+          const self = await client.getAccessTokenSelf({ signal });
+          if (self.expires_at) metrics.managementTokenExpiry(self.expires_at);
+        } catch (error) {
+          logger.verbose(`management token expiry unknown: ${(error as Error).message}`);
+        }
+      }),
     async close() {
       write();
       await writing;

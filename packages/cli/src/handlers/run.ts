@@ -1,14 +1,7 @@
 import { startWebhookListener, type WebhookListener } from '@mr/launcher';
 import type { CommandContext } from '../io.js';
 import { openLaunchSession } from './launch-session.js';
-
-/**
- * How often `run` checks for runner tokens about to expire: a quarter of `rotate_tokens_within`, at least
- * every poll interval and at most every hour.
- */
-export function rotationCheckMs(rotateWithin: number, pollInterval: number): number {
-  return Math.min(3_600_000, Math.max(pollInterval, rotateWithin / 4));
-}
+import { rotationCheckMs } from './token-cadence.js';
 
 /**
  * Cycles until SIGINT/SIGTERM, then waits for launches in flight and exits 0: every `[poll] interval` when
@@ -47,6 +40,7 @@ export async function runHandler(context: CommandContext): Promise<number> {
       rateLimit: () => session.client.rateLimit(),
       signal: session.signal,
       beforeCycle: async (signal) => {
+        await session.refreshTokenMetrics(signal);
         if (lastRotation !== undefined && Date.now() - lastRotation < rotateEveryMs) return;
         lastRotation = Date.now();
         await session.renewExpiringTokens(signal);
