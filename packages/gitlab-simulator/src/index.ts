@@ -27,6 +27,7 @@ export type { SimAccessToken } from './access-token.js';
 export type { RequestRecord } from './request-log.js';
 export type { RateLimitOptions } from './rate-limit-window.js';
 export type { StuckJobLimits } from './stuck-jobs.js';
+export type { WebhookStatus } from './job-hooks.js';
 export type { SimWebhook, WebhookDelivery } from './webhooks.js';
 export { GitLabSimulator, startSimulator } from './simulator.js';
 export { runnerStandinMain, type StandinIo } from './runner-standin.js';

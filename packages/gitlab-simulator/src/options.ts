@@ -41,7 +41,10 @@ export interface SimulatorOptions {
   rateLimit?: RateLimitOptions;
   /** GitLab's drop of jobs pending too long; see `dropStuckJobs`. */
   stuckJobs?: StuckJobLimits;
-  /** Project webhooks with Job events: a job that becomes pending is posted to each. */
+  /**
+   * Project webhooks with Job events: each job's creation, becoming pending, start and end are posted to each;
+   * GitLab's auto-disabling of failing hooks applies.
+   */
   webhooks?: readonly SimWebhook[];
 }
 

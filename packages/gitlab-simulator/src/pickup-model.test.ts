@@ -68,39 +68,86 @@ describe('RateLimit headers', () => {
   });
 });
 
-describe('job hooks', () => {
-  it('posts a Job Hook with the secret token when a job becomes pending', async () => {
-    const received: { headers: Record<string, unknown>; body: Record<string, unknown> }[] = [];
-    const server = createServer((request, response) => {
-      let text = '';
-      request.on('data', (c: Buffer) => {
-        text += c.toString();
-      });
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: JSON.parse(text) });
-        response.end('ok');
-      });
+/** A webhook receiver on loopback that answers `status` (a function of the request count) and keeps the bodies. */
+async function receiver(status: (n: number) => number = () => 200) {
+  const received: { headers: Record<string, unknown>; body: Record<string, unknown> }[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (c: Buffer) => {
+      text += c.toString();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const sim = await simulator({ webhooks: [{ url, token: 'hook-token-0123456789' }] });
-      const [job] = sim.addJobs([{ tags: ['cpu'], name: 'build' }]);
-      await sim.waitFor(() => sim.webhookDeliveries.length === 1);
-      expect(sim.webhookDeliveries[0]).toMatchObject({ jobId: job!.id, buildStatus: 'pending', status: 200 });
-      expect(received[0]!.headers).toMatchObject({
-        'x-gitlab-event': 'Job Hook',
-        'x-gitlab-token': 'hook-token-0123456789',
-      });
-      expect(received[0]!.body).toMatchObject({
-        object_kind: 'build',
-        build_id: job!.id,
-        build_name: 'build',
-        build_status: 'pending',
-        project_id: 1,
-      });
-    } finally {
-      server.close();
-    }
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: JSON.parse(text) });
+      response.statusCode = status(received.length);
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+describe('job hooks', () => {
+  it('posts a Job Hook with the secret token when a job is created and when it becomes pending', async () => {
+    const { url, received } = await receiver();
+    const sim = await simulator({ webhooks: [{ url, token: 'hook-token-0123456789' }] });
+    const [job] = sim.addJobs([{ tags: ['cpu'], name: 'build' }]);
+    await sim.waitFor(() => sim.webhookDeliveries.length === 2);
+    expect(sim.webhookDeliveries.map((d) => [d.jobId, d.buildStatus, d.status]).sort()).toEqual([
+      [job!.id, 'created', 200],
+      [job!.id, 'pending', 200],
+    ]);
+    const pending = received.find((r) => r.body.build_status === 'pending')!;
+    expect(pending.headers).toMatchObject({
+      'x-gitlab-event': 'Job Hook',
+      'x-gitlab-token': 'hook-token-0123456789',
+    });
+    expect(pending.body).toMatchObject({
+      object_kind: 'build',
+      build_id: job!.id,
+      build_name: 'build',
+      build_status: 'pending',
+      project_id: 1,
+    });
+  });
+
+  it('posts one when a runner takes the job and one when it ends', async () => {
+    const { url } = await receiver();
+    const sim = await simulator({ webhooks: [{ url, token: 'hook-token-0123456789' }] });
+    const runner = sim.addRunner({ tags: ['cpu'] });
+    const [job] = sim.addJobs([{ tags: ['cpu'] }]);
+    const taken = (await (await post(sim, '/jobs/request', { token: runner.token }, '')).json()) as {
+      token: string;
+    };
+    await fetch(`${sim.url}/api/v4/jobs/${job!.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: taken.token, state: 'success' }),
+    });
+    await sim.waitFor(() => sim.webhookDeliveries.length === 4);
+    expect(new Set(sim.webhookDeliveries.map((d) => d.buildStatus))).toEqual(
+      new Set(['created', 'pending', 'running', 'success']),
+    );
+  });
+
+  it('stops calling a hook for a minute after four failures in a row, as GitLab does', async () => {
+    const { url } = await receiver(() => 429);
+    const sim = await simulator({ webhooks: [{ url, token: 'hook-token-0123456789' }] });
+    sim.addJobs([{ tags: ['cpu'] }, { tags: ['cpu'] }]);
+    await sim.waitFor(() => sim.webhookDeliveries.length === 4);
+    expect(sim.webhooks[0]).toMatchObject({ recentFailures: 4, executable: false });
+    const disabledUntil = sim.webhooks[0]!.disabledUntil!.getTime();
+    expect(disabledUntil - Date.now()).toBeGreaterThan(50_000);
+    expect(disabledUntil - Date.now()).toBeLessThanOrEqual(60_000);
+    // While it is disabled, GitLab drops the events instead of sending them.
+    const [later] = sim.addJobs([{ tags: ['cpu'] }]);
+    expect(sim.webhookDeliveries.filter((d) => d.jobId === later!.id)).toEqual([
+      expect.objectContaining({ buildStatus: 'created', skipped: 'disabled' }),
+      expect.objectContaining({ buildStatus: 'pending', skipped: 'disabled' }),
+    ]);
   });
 });

@@ -39,7 +39,8 @@ import { SimulatorStore } from './state.js';
 import { waitForEvents } from './wait-for.js';
 import { RateLimitWindow } from './rate-limit-window.js';
 import { dropStuckJobs, type StuckJobLimits } from './stuck-jobs.js';
-import { deliverJobHook, jobHookPayload, type SimWebhook, type WebhookDelivery } from './webhooks.js';
+import { JobHooks, type WebhookStatus } from './job-hooks.js';
+import type { SimWebhook, WebhookDelivery } from './webhooks.js';
 
 /**
  * A GitLab REST API double on a real loopback HTTP server: projects, pending jobs with offset and keyset
@@ -62,8 +63,7 @@ export class GitLabSimulator extends EventEmitter {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #rateLimit: RateLimitWindow;
   readonly #stuckLimits: StuckJobLimits;
-  readonly #webhooks: SimWebhook[];
-  readonly #deliveries: WebhookDelivery[] = [];
+  readonly #jobHooks: JobHooks;
   #closed = false;
 
   /** Use {@link startSimulator}; the constructor does not listen yet. */
@@ -74,7 +74,10 @@ export class GitLabSimulator extends EventEmitter {
     this.token = options.token ?? randomToken('glpat-');
     this.accessToken = { ...defaultAccessToken(), ...options.accessToken };
     this.#log = new RequestLog(options.requestLogLimit ?? 10_000);
-    this.#store = new SimulatorStore(options.runnerTokenExpiresIn ?? null, () => this.emit('change'));
+    this.#store = new SimulatorStore(options.runnerTokenExpiresIn ?? null, () => {
+      this.#jobHooks?.changed();
+      this.emit('change');
+    });
     this.#context = {
       store: this.#store,
       repos: new ProjectRepos(options.gitRoot),
@@ -86,7 +89,8 @@ export class GitLabSimulator extends EventEmitter {
     for (const project of options.projects ?? [{ id: 1, path: 'group/project' }]) this.addProject(project);
     this.#rateLimit = new RateLimitWindow(options.rateLimit);
     this.#stuckLimits = { ...options.stuckJobs };
-    this.#webhooks = [...(options.webhooks ?? [])];
+    this.#jobHooks = new JobHooks(this.#store, this.#context.webBase, () => this.emit('change'));
+    for (const hook of options.webhooks ?? []) this.#jobHooks.add(hook);
     if (this.#stuckLimits.checkEveryMs) {
       const timer = setInterval(() => this.dropStuckJobs(), this.#stuckLimits.checkEveryMs);
       timer.unref();
@@ -131,34 +135,32 @@ export class GitLabSimulator extends EventEmitter {
   }
 
   /**
-   * Adds pending jobs (one pipeline per call) and returns them; each is posted to the webhooks. With
-   * `pipelineSource: 'parent_pipeline'` the pipeline is a child pipeline.
+   * Adds pending jobs (one pipeline per call) and returns them. With `pipelineSource: 'parent_pipeline'` the
+   * pipeline is a child pipeline. Each job is posted to the webhooks twice, as GitLab does: created, then
+   * pending; later when a runner takes it and when it ends.
    */
   addJobs(specs: readonly JobSpec[], options: { pipelineSource?: string } = {}): SimJob[] {
     const added = this.#store.addJobs(specs, options);
-    for (const job of added) this.#sendJobHook(job);
+    this.#jobHooks.jobsAdded(added);
     return added.map((job) => structuredClone(job));
   }
 
   /** Adds a project webhook with Job events (GitLab: Settings > Webhooks). */
   addWebhook(hook: SimWebhook): void {
-    this.#webhooks.push({ ...hook });
+    this.#jobHooks.add(hook);
   }
 
-  /** Job hooks sent so far, oldest first, once each has an answer (or failed). */
+  /**
+   * Job hooks sent so far, in the order their answers came (or they failed), and those GitLab did not send
+   * because it had disabled the hook after failures (`skipped`).
+   */
   get webhookDeliveries(): readonly WebhookDelivery[] {
-    return this.#deliveries.map((d) => ({ ...d }));
+    return this.#jobHooks.deliveries;
   }
 
-  #sendJobHook(job: SimJob): void {
-    const project = this.#store.projects.get(job.projectId);
-    if (!project) return;
-    const payload = jobHookPayload(job, project, this.#context.webBase);
-    for (const hook of this.#webhooks)
-      void deliverJobHook(hook, payload, (delivery) => {
-        this.#deliveries.push(delivery);
-        this.emit('change');
-      });
+  /** The webhooks and whether GitLab still calls them (see webhook-health.ts). */
+  get webhooks(): WebhookStatus[] {
+    return this.#jobHooks.status();
   }
 
   /** The simulator's clock: real time moved by {@link advanceClock}. */

@@ -17,13 +17,21 @@ export interface WebhookDelivery {
   /** The receiver's HTTP status, or the error. */
   status?: number;
   error?: string;
+  /** Not sent: GitLab had disabled the hook after failures (webhook-health.ts). */
+  skipped?: 'disabled';
 }
 
 /**
  * The Job events payload for a job (doc/user/project/integrations/webhook_events.md, "Job events"): the
- * fields a receiver needs and a few more; like GitLab's, it has no runner tags.
+ * fields a receiver needs and a few more; like GitLab's, it has no runner tags. `status` is the state the
+ * hook reports (default the job's own).
  */
-export function jobHookPayload(job: SimJob, project: SimProject, webBase: string): Record<string, unknown> {
+export function jobHookPayload(
+  job: SimJob,
+  project: SimProject,
+  webBase: string,
+  status: string = job.status,
+): Record<string, unknown> {
   return {
     object_kind: 'build',
     ref: job.ref,
@@ -33,7 +41,7 @@ export function jobHookPayload(job: SimJob, project: SimProject, webBase: string
     build_id: job.id,
     build_name: job.name,
     build_stage: job.stage,
-    build_status: job.status,
+    build_status: status,
     build_created_at: job.createdAt.toISOString(),
     build_started_at: job.startedAt?.toISOString() ?? null,
     build_finished_at: job.finishedAt?.toISOString() ?? null,

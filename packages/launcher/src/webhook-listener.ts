@@ -9,9 +9,15 @@ import { LauncherError } from './errors.js';
 // "build"`, `build_id`, `build_status` ("created", "pending", "running", ...) and `project_id`. A job that becomes
 // pending sends one (added by gitlab-org/gitlab#28103). Job hooks carry no runner tags.
 
+// GitLab counts every answer but 2xx/3xx as a failure of the webhook, and on GitLab.com stops calling it for a
+// minute (doubling up to a day) after four failures in a row (app/services/web_hook_service.rb and
+// app/models/concerns/web_hooks/auto_disabling.rb at 017a6c129d6a9e4ad9fec792cd84f88641d7dbfe). A pipeline sends
+// several hooks per job at once (created, pending, later running and finished), so the rate limit applies only
+// to requests without the secret: GitLab's own deliveries are never refused for their number.
+
 /** Job hook bodies are a few kilobytes; anything far larger is refused with 413. */
 export const WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
-/** Requests accepted at once before 429 (a token bucket)... */
+/** Requests without the secret accepted at once before 429 (a token bucket)... */
 export const WEBHOOK_BURST = 30;
 /** ...refilled at this many requests per second. */
 export const WEBHOOK_RATE_PER_S = 10;
@@ -44,9 +50,10 @@ function hostPort(listen: string): { host: string; port: number } {
 
 /**
  * Starts the listener for GitLab's Job events webhook. Refuses to start without a secret of at least
- * {@link WEBHOOK_MIN_SECRET} characters. Each request: over the rate → 429; not POST → 405; wrong or missing
- * `X-Gitlab-Token` (compared in constant time) → 401; a body over the cap → 413; not JSON → 400; otherwise
- * 200, and a Job Hook whose job became pending calls `onJobPending`.
+ * {@link WEBHOOK_MIN_SECRET} characters. A request whose `X-Gitlab-Token` is wrong or missing (compared in
+ * constant time): over the rate → 429; not POST → 405; otherwise 401. With the secret: not POST → 405; a body
+ * over the cap → 413; not JSON → 400; otherwise 200, and a Job Hook whose job became pending calls
+ * `onJobPending`.
  */
 export async function startWebhookListener(options: WebhookListenerOptions): Promise<WebhookListener> {
   const { logger } = options;
@@ -69,20 +76,27 @@ export async function startWebhookListener(options: WebhookListenerOptions): Pro
     response.end(`${text}\n`);
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+  /** Takes one request from the bucket; false when it is empty. */
+  const withinRate = () => {
     const now = Date.now();
     tokens = Math.min(WEBHOOK_BURST, tokens + ((now - refilledAt) / 1000) * WEBHOOK_RATE_PER_S);
     refilledAt = now;
-    if (tokens < 1) return answer(response, 429, 'too many requests');
+    if (tokens < 1) return false;
     tokens -= 1;
-    if (request.method !== 'POST') return answer(response, 405, 'POST only');
+    return true;
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const header = request.headers['x-gitlab-token'];
-    const given = digest(typeof header === 'string' ? header : '');
-    if (!timingSafeEqual(given, expected)) {
+    const authentic = timingSafeEqual(digest(typeof header === 'string' ? header : ''), expected);
+    if (!authentic) {
+      if (!withinRate()) return answer(response, 429, 'too many requests');
+      if (request.method !== 'POST') return answer(response, 405, 'POST only');
       if (!refusedLogged) logger.warn('webhook: refused a request with a wrong or missing X-Gitlab-Token');
       refusedLogged = true;
       return answer(response, 401, 'wrong token');
     }
+    if (request.method !== 'POST') return answer(response, 405, 'POST only');
     const declared = Number(request.headers['content-length']);
     if (declared > maxBody) return answer(response, 413, 'body too large');
     const chunks: Buffer[] = [];
