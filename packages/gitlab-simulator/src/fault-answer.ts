@@ -3,7 +3,7 @@ import type { FaultRule } from './faults.js';
 import type { Answer } from './http.js';
 
 /** What a fault did to a request, as the request log records it. */
-export type FaultKind = 'status' | 'rate-limit' | 'delay' | 'drop' | 'hang' | 'oversized';
+export type FaultKind = 'status' | 'rate-limit' | 'delay' | 'drop' | 'hang' | 'oversized' | 'endless-pages';
 
 const statusMessages: Record<number, string> = {
   400: '400 Bad request',
@@ -24,7 +24,25 @@ export function faultKind(rule: FaultRule): FaultKind {
   if (rule.oversizedBody !== undefined) return 'oversized';
   if (rule.rateLimit) return 'rate-limit';
   if (rule.status !== undefined) return 'status';
+  if (rule.endlessNextPage) return 'endless-pages';
   return 'delay';
+}
+
+/** The fault `endlessNextPage`: a successful answer says there is a next page, whatever page it is. */
+export function withEndlessNextPage(answer: Answer, url: URL, mode: true | 'new-jobs'): Answer {
+  return (status, body, headers) => {
+    if (status !== 200) {
+      answer(status, body, headers);
+      return;
+    }
+    const page = Number(url.searchParams.get('page')) || 1;
+    const kept = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => name !== 'link'));
+    const shown =
+      mode === 'new-jobs' && page > 1 && Array.isArray(body)
+        ? body.map((job: { id: number }) => ({ ...job, id: job.id + page * 10_000_000 }))
+        : body;
+    answer(status, shown, { ...kept, 'x-next-page': String(page + 1) });
+  };
 }
 
 /** Streams `[`, spaces and `]`, `bytes` in all, honouring back-pressure; ends early when the client goes. */

@@ -68,6 +68,14 @@ export interface FaultRule {
    * The stream stops when the client closes the connection.
    */
   oversizedBody?: number;
+  /**
+   * The real handler answers, then its `x-next-page` always names the page after the one asked for and its
+   * `Link` header is dropped: a server (or a proxy in front of it) that never says a page is the last. With
+   * keyset pages, which have no page number, the next page is the first one again. `'new-jobs'`: each page
+   * after the first also shows its jobs under new ids (id + page × 10,000,000), so that no page repeats one
+   * already read and only a bound on pages ends the reading.
+   */
+  endlessNextPage?: boolean | 'new-jobs';
 }
 
 /** A rule in force: how many requests it has hit so far; `remove()` ends it. */

@@ -73,6 +73,30 @@ describe('the REST API', () => {
     expect(last.headers.get('x-next-page')).toBe('');
   });
 
+  it('with the endlessNextPage fault, names a next page on every answer and drops Link', async () => {
+    const project = sim.addProject({ path: 'endless/pages' });
+    sim.addJobs([{ projectId: project.id, tags: ['t'] }]);
+    const fault = sim.inject({ endpoint: 'GET /projects/:id/jobs', times: Infinity, endlessNextPage: true });
+    const keyset = await api('GET', `/projects/${project.id}/jobs?pagination=keyset&order_by=id&sort=desc`);
+    expect(keyset.body).toHaveLength(1);
+    expect(keyset.headers.get('x-next-page')).toBe('2');
+    expect(keyset.headers.get('link')).toBeNull();
+    const beyond = await api('GET', `/projects/${project.id}/jobs?page=7`);
+    expect(beyond.body).toEqual([]);
+    expect(beyond.headers.get('x-next-page')).toBe('8');
+    expect((await api('GET', '/projects/999/jobs')).status).toBe(404);
+    expect(fault.hits).toBe(3);
+    fault.remove();
+    sim.inject({ endpoint: 'GET /projects/:id/jobs', endlessNextPage: 'new-jobs', times: 2 });
+    const keysetPage = (n: number) =>
+      api('GET', `/projects/${project.id}/jobs?pagination=keyset&order_by=id&sort=desc&page=${n}`);
+    const first = await keysetPage(1);
+    const third = await keysetPage(3);
+    expect(third.body[0].id).toBe(first.body[0].id + 30_000_000);
+    expect(third.headers.get('x-next-page')).toBe('4');
+    expect(sim.requests.at(-2)?.fault).toBe('endless-pages');
+  });
+
   it('paginates by keyset with an opaque cursor in Link rel="next"', async () => {
     const project = sim.addProject({ path: 'keyset/some' });
     const jobs = sim.addJobs(Array.from({ length: 5 }, () => ({ projectId: project.id, tags: ['t'] })));

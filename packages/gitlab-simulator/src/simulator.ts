@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { answerFault, faultKind, streamOversizedBody } from './fault-answer.js';
+import { answerFault, faultKind, streamOversizedBody, withEndlessNextPage } from './fault-answer.js';
 import {
   type ActiveFault,
   type EndpointOrUnknown,
@@ -365,12 +365,15 @@ export class GitLabSimulator extends EventEmitter {
     };
     // A fault `afterHandling`: the handler does its work (creates the runner, resets the token), then the
     // answer it gives is delayed, dropped or never sent.
-    const answer: Answer =
+    const answered: Answer =
       fault?.afterHandling === true
         ? (status, body, headers) => {
             void this.#lateAnswer(fault, request, record, () => send(status, body, headers));
           }
         : send;
+    const answer = fault?.endlessNextPage
+      ? withEndlessNextPage(answered, url, fault.endlessNextPage)
+      : answered;
 
     if (fault && !fault.afterHandling) {
       if (fault.delayMs) {
