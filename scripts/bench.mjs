@@ -21,7 +21,8 @@ for (const pkg of readdirSync(join(root, 'packages')).sort()) {
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir).sort()) if (f.endsWith('.bench.ts')) files.push(join(dir, f));
 }
-const selected = files.filter((f) => f.includes(filter));
+// The filter looks at the path inside the repository, not at where the checkout lives.
+const selected = files.filter((f) => f.slice(root.length + 1).includes(filter));
 if (selected.length === 0) {
   console.log('no benchmarks yet');
   process.exit(0);

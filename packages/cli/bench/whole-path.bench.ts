@@ -8,12 +8,9 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeTempDirs } from '@mr/test-support';
 import { startWholePath } from '../test/whole-path-fixture.ts';
+import { quantile } from './stats.ts';
 
 const JOBS = 8;
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-};
 
 const path = await startWholePath({ interval: 30, prefix: 'mr-bench-' });
 const { sim, record } = path;

@@ -1,0 +1,139 @@
+// Pickup latency (run with `pnpm bench pickup`): the time from a job becoming pending in the GitLab simulator
+// to its launch, i.e. the call of the batch command (a local background batch system), for four
+// `gitlab-meta-runner run` processes side by side, each with its own simulator:
+// - original: `[poll] adaptive = false`, `interval = 30` (the fixed interval of the original launcher);
+// - adaptive: `interval = 30`, every other key at its default;
+// - webhook: the same plus `[poll.webhook]`, fed by the simulator's job hooks (created, pending, running and
+//   finished, as GitLab sends them);
+// - adaptive-5s: adaptive with `interval = 5`, not a default: what a short idle interval gives and costs.
+// Besides the latencies, the launcher's requests to GitLab per minute (the cost under GitLab's rate limits).
+// Workloads, one after the other: jobs arriving one by one on an idle launcher (random gaps longer than the
+// time adaptive polling takes to relax, so that arrivals fall anywhere in the poll phase), then pipeline
+// bursts (several jobs at once). Each variant draws its own arrival times from the same distribution, so
+// the variants' bursts do not coincide. Also reported: pending to taken (the stand-in runner took the job).
+// Sizes: MR_BENCH_PICKUP_SINGLE (10), MR_BENCH_PICKUP_BURSTS (6), MR_BENCH_PICKUP_BURST_SIZE (10);
+// MR_BENCH_PICKUP_SEED fixes the arrival times.
+import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { removeTempDirs } from '@mr/test-support';
+import { eventually } from '../test/launch-fixture.ts';
+import { type Arrival, type Figures, type PickupRun, startPickupRun } from './pickup-run.ts';
+import { quantile, seededRandom } from './stats.ts';
+
+const SINGLE = Number(process.env.MR_BENCH_PICKUP_SINGLE ?? 10);
+const BURSTS = Number(process.env.MR_BENCH_PICKUP_BURSTS ?? 6);
+const BURST_SIZE = Number(process.env.MR_BENCH_PICKUP_BURST_SIZE ?? 10);
+const SEED = Number(process.env.MR_BENCH_PICKUP_SEED ?? Date.now() % 1_000_000);
+/** Gaps between arrivals: at least this long (adaptive polling has relaxed to `interval` by then)... */
+const GAP_MIN_S = 10;
+/** ...plus up to this much more, drawn uniformly (half the poll phase of 30 s per arrival). */
+const GAP_SPREAD_S = 15;
+/** How long after the last arrival every launch must have been seen; a launch missing then is lost. */
+const SETTLE_MS = 120_000;
+
+const variants = [
+  { name: 'original', poll: 'adaptive = false', webhook: false },
+  { name: 'adaptive', poll: '', webhook: false },
+  { name: 'webhook', poll: '', webhook: true },
+  { name: 'adaptive-5s', poll: '', webhook: false, interval: 5 },
+];
+
+/** Adds the workload's jobs to one variant's simulator at random times; returns the arrivals. */
+async function feed(run: PickupRun, random: () => number): Promise<Arrival[]> {
+  const arrivals: Arrival[] = [];
+  const gap = () => sleep((GAP_MIN_S + random() * GAP_SPREAD_S) * 1000);
+  for (let i = 0; i < SINGLE; i++) {
+    await gap();
+    arrivals.push(run.add('single', 1));
+  }
+  for (let i = 0; i < BURSTS; i++) {
+    await gap();
+    arrivals.push(run.add('burst', BURST_SIZE));
+  }
+  return arrivals;
+}
+
+const loads: number[] = [];
+const sampleLoad = setInterval(() => loads.push(loadavg()[0]!), 5000);
+console.log(
+  `${cpus().length} × ${cpus()[0]?.model}; seed ${SEED}; ${SINGLE} single jobs, ${BURSTS} bursts of ${BURST_SIZE}; gaps ${GAP_MIN_S}-${GAP_MIN_S + GAP_SPREAD_S} s; load before ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+const runs = await Promise.all(variants.map((v) => startPickupRun(v)));
+let failed = false;
+try {
+  const before = runs.map((run) => run.requests());
+  const fedFrom = Date.now();
+  const arrivals = await Promise.all(runs.map((run, i) => feed(run, seededRandom(SEED + i))));
+  const minutes = (Date.now() - fedFrom) / 60_000;
+  const perMinute = runs.map((run, i) => {
+    const now = run.requests();
+    return { lists: (now.lists - before[i]!.lists) / minutes, api: (now.api - before[i]!.api) / minutes };
+  });
+  const expected = arrivals.map((list) => list.reduce((n, a) => n + a.jobs.length, 0));
+  await eventually(
+    () => runs.every((run, i) => run.launchTimes().length >= expected[i]!),
+    SETTLE_MS,
+    'a launch for every job',
+  ).catch(() => {});
+  // The runners take their jobs a moment after their launch.
+  await eventually(() => runs.every((run) => run.allTaken()), 30_000, 'every job taken').catch(() => {});
+
+  const table: Record<string, Record<string, Figures>> = {};
+  const paces: Record<string, number>[] = [];
+  for (const [i, run] of runs.entries()) {
+    const result = run.measure(arrivals[i]!);
+    table[run.name] = result.figures;
+    paces.push(result.paces);
+    if (result.problems.length > 0) {
+      failed = true;
+      console.log(`${run.name}: ${result.problems.join('; ')}`);
+      console.log(run.diagnostics());
+    }
+  }
+  const loadText = `load 1-min avg during the run: median ${quantile(loads, 0.5).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}`;
+  console.log(loadText);
+  console.log('variant      workload metric                  n  median     p95   median and p95 / original');
+  const ratio = (a: number, b: number | undefined) => (b ? `×${(a / b).toFixed(3)}` : '-');
+  for (const run of runs)
+    for (const [key, f] of Object.entries(table[run.name]!)) {
+      const base = table.original?.[key];
+      console.log(
+        `${run.name.padEnd(12)} ${key.padEnd(30)} ${String(f.n).padStart(3)} ${f.median.toFixed(2).padStart(7)} ${f.p95.toFixed(2).padStart(7)}   ${ratio(f.median, base?.median)} ${ratio(f.p95, base?.p95)}`,
+      );
+    }
+  for (const [i, run] of runs.entries())
+    console.log(`${run.name}: arrivals by the run's last pace: ${JSON.stringify(paces[i])}`);
+  console.log('variant      job lists/min   API requests/min (runner side excluded)');
+  for (const [i, run] of runs.entries())
+    console.log(
+      `${run.name.padEnd(12)} ${perMinute[i]!.lists.toFixed(1).padStart(13)} ${perMinute[i]!.api.toFixed(1).padStart(18)}`,
+    );
+  const hook = table.webhook!;
+  const adaptive = table.adaptive!;
+  const figure = (name: string, value: number, target: string, ok: boolean) =>
+    console.log(`RESULT ${name} ${value.toFixed(2)} s target=${target} ok=${ok}`);
+  for (const [i, run] of runs.entries()) {
+    const t = table[run.name]!;
+    console.log(
+      `RESULT pickup-${run.name}-job-lists ${perMinute[i]!.lists.toFixed(1)} per-min target=baseline ok=true`,
+    );
+    figure(`pickup-${run.name}-single-median`, t['single pending-launch']!.median, 'baseline', true);
+    figure(`pickup-${run.name}-single-p95`, t['single pending-launch']!.p95, 'baseline', true);
+    figure(`pickup-${run.name}-burst-median`, t['burst pending-launch']!.median, 'baseline', true);
+    figure(`pickup-${run.name}-burst-p95`, t['burst pending-launch']!.p95, 'baseline', true);
+  }
+  const hookMedian = Math.max(hook['single pending-launch']!.median, hook['burst pending-launch']!.median);
+  figure('pickup-webhook-median', hookMedian, '≤1s', hookMedian <= 1);
+  const served = adaptive['burst last-launch']!.p95;
+  figure('pickup-adaptive-burst-served-p95', served, '≤5s', served <= 5);
+  const spread = adaptive['burst first-to-last-launch']!.p95;
+  figure('pickup-adaptive-burst-spread-p95', spread, '≤5s', spread <= 5);
+  console.log(loadText);
+} finally {
+  clearInterval(sampleLoad);
+  await Promise.all(runs.map((run) => run.close()));
+  removeTempDirs();
+}
+if (failed) process.exitCode = 1;
