@@ -69,6 +69,7 @@ describe('apptainer', () => {
       '--writable-tmpfs',
       '--cleanenv',
       '--no-eval',
+      '--pid',
       '--nv',
       '--rocm',
       '--bind',

@@ -138,7 +138,8 @@ function homeArguments(settings: ExecutorSettings, jobHome: string): string[] {
 
 /**
  * Arguments of `apptainer exec` for one job script, with the flags this release has: `--no-eval` from
- * apptainer 1.1 and SingularityCE 3.10 on (older ones shell-evaluate `<PREFIX>ENV_*` values).
+ * apptainer 1.1 and SingularityCE 3.10 on (older ones shell-evaluate `<PREFIX>ENV_*` values); `--pid` on
+ * every supported release (docs/container-tools.md says what it does and when a node drops it).
  */
 export function execArguments(
   settings: ExecutorSettings,
@@ -152,6 +153,8 @@ export function execArguments(
     ...((options.writableTmpfs ?? settings.writable_tmpfs) ? ['--writable-tmpfs'] : []),
     '--cleanenv',
     ...(tool.noEval ? ['--no-eval'] : []),
+    // A PID namespace of its own: when the script ends, the kernel ends everything it left running there.
+    '--pid',
     ...(settings.gpu_nvidia ? ['--nv'] : []),
     ...(settings.gpu_amd ? ['--rocm'] : []),
     ...input.binds.flatMap((b) => ['--bind', b]),

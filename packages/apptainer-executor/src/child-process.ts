@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Env } from './job-environment.js';
-import { descendants, signalAll } from '@mr/node-kit/process-tree';
+import { descendants, signalAll, waitGone } from '@mr/node-kit/process-tree';
 
 /** Where the executor's output goes: the job log (gitlab-runner reads both streams). */
 export interface ExecutorIo {
@@ -89,20 +89,22 @@ export function runChild(
       }, options.killTimeout);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    const done = () => {
+    const done = async () => {
       signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      // After a cancel, whatever the child left behind (reparented orphans) goes too.
-      if (canceled) signalAll(tree, 'SIGKILL');
+      // After a cancel, whatever the child left behind (reparented orphans) goes too, and is gone before
+      // the step ends.
+      if (canceled) {
+        signalAll(tree, 'SIGKILL');
+        await waitGone(tree);
+      }
     };
     child.once('error', (error) => {
-      done();
-      reject(error);
+      void done().then(() => reject(error));
     });
     child.once('close', (code, killedBy) => {
-      done();
       const byNumber = killedBy ? signalNumber(killedBy) : 0;
-      resolve({ code: code ?? 128 + byNumber, signal: killedBy, canceled });
+      void done().then(() => resolve({ code: code ?? 128 + byNumber, signal: killedBy, canceled }));
     });
   });
 }

@@ -38,6 +38,8 @@ export interface StandInApptainerOptions {
   version?: string;
   /** `false` plays `enable overlay = no` in apptainer.conf: `--writable-tmpfs` is refused. */
   overlay?: boolean;
+  /** `false` plays `allow pid ns = no` in apptainer.conf: `exec --pid` runs without a PID namespace. */
+  pidNamespace?: boolean;
   /** How long a pull takes, ms. */
   pullMs?: number;
   /** A file: every pull, once started, waits until it exists (the test decides when pulls end). */
@@ -89,6 +91,8 @@ export interface StandInCall {
   cachedir?: string;
   /** `--home` given to exec. */
   home?: string;
+  /** The exec ran in a PID namespace of its own (`--pid`, and allowed). */
+  pidNamespace?: boolean;
   /** The pull got its login from <PREFIX>_DOCKER_USERNAME / _PASSWORD. */
   envLogin?: boolean;
   disableCache?: boolean;
@@ -115,7 +119,8 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * Installs a stand-in `apptainer` (or `singularity`) executable in `dir` that plays one release of one tool:
  * it accepts only that release's flags, records its calls, pulls by writing an image file (slowly or failing
  * on demand) and runs `exec` commands on the host with the environment, HOME, `--pwd` and bind semantics,
- * exit codes and signal behaviour of the real tool. Settings are baked into the wrapper; the
+ * PID namespace, exit codes and signal behaviour of the real tool (`exec --pid` needs util-linux `unshare`,
+ * or bubblewrap when isolated). Settings are baked into the wrapper; the
  * `STANDIN_APPTAINER_*` variables of a call's environment override them.
  */
 export function installStandInApptainer(
@@ -130,6 +135,7 @@ export function installStandInApptainer(
     STANDIN_APPTAINER_VERSION:
       options.version ?? (name === 'singularity' ? 'singularity-ce 4.1.5' : 'apptainer 1.3.6'),
     STANDIN_APPTAINER_OVERLAY: options.overlay === false ? 'no' : 'yes',
+    STANDIN_APPTAINER_PID_NS: options.pidNamespace === false ? 'no' : 'yes',
     STANDIN_APPTAINER_LOG: logFile,
     STANDIN_APPTAINER_PULL_MS: String(options.pullMs ?? 0),
     STANDIN_APPTAINER_PULL_GATE: options.pullGate ?? '',

@@ -6,7 +6,8 @@
 //                        it, refuses an existing DEST without --force, checks registry logins
 //   exec [flags] IMAGE COMMAND ARGS...
 //                        runs COMMAND on the host with the tool's environment, HOME, --pwd and bind
-//                        semantics, forwarding SIGTERM/SIGINT to it and re-raising a signal that ends it
+//                        semantics, forwarding SIGTERM/SIGINT to it and re-raising a signal that ends it;
+//                        with --pid in a PID namespace under an init, as processes.mjs describes
 //   version, --version   as the release prints them
 // Facts come from the real sources (github.com/apptainer/apptainer and github.com/sylabs/singularity; the
 // tag is given with each path). Legacy Singularity 3.7/3.8 is played from SingularityCE's v3.7.x tags, which
@@ -14,6 +15,7 @@
 // Behaviour is set through the environment (the executor passes its environment on):
 //   STANDIN_APPTAINER_VERSION    "<tool> <version>" (default "apptainer 1.3.6")
 //   STANDIN_APPTAINER_OVERLAY    "no": plays `enable overlay = no` in apptainer.conf
+//   STANDIN_APPTAINER_PID_NS     "no": plays `allow pid ns = no` in apptainer.conf (--pid is dropped)
 //   STANDIN_APPTAINER_LOG        JSON-lines log of calls (argv, binds, env names; never secret values)
 //   STANDIN_APPTAINER_PULL_MS    how long a pull takes (ms, default 0)
 //   STANDIN_APPTAINER_PULL_GATE  a file: a pull that has started waits until it exists (tests open the gate)
@@ -43,6 +45,17 @@ import {
 } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  commandName,
+  endIsolatedNamespace,
+  groupMembers,
+  hostNamespaceCommand,
+  INIT_COMMAND,
+  kill,
+  runInit,
+  signalTargets,
+  watchMonitor,
+} from './processes.mjs';
 
 const HEADER = 'STANDIN-SIF v1\n';
 const TRAILER = '\nSTANDIN-SIF-END\n';
@@ -72,6 +85,19 @@ const features = {
   // --compat: cmd/internal/cli/action_flags.go, present at apptainer v1.0.0 and SingularityCE v3.9.0, not at
   // SingularityCE v3.8.0 nor the legacy v3.7.x tags.
   compat: apptainer || (singularityCe && atLeast('3.9.0')),
+  // exec --pid (-p, or <PREFIX>_PID / <PREFIX>_UNSHARE_PID): actionPidNamespaceFlag, registered for the
+  // actions group (exec, shell, run, test) in cmd/internal/cli/action_flags.go at apptainer v1.0.0 to v1.5.3,
+  // SingularityCE v3.7.0 to v4.3.7 and legacy Singularity 3.8 (commit 18799d8df of apptainer's history, the
+  // v3.8.2 release): every supported release. --no-pid: from apptainer v1.3.0 and SingularityCE v4.0.0; only
+  // SingularityCE acts on it (internal/pkg/runtime/launcher/native/launcher_linux.go, v4.0.0: "--no-pid
+  // disables PID inferred above"); apptainer declares Namespaces.NoPID (internal/pkg/runtime/launch/options.go,
+  // v1.3.0 to v1.5.3) but nothing reads it, so there it changes nothing.
+  noPidFlag: apptainer ? atLeast('1.3.0') : singularityCe && atLeast('4.0.0'),
+  noPidTakesEffect: singularityCe && atLeast('4.0.0'),
+  // The PID namespace's init, as /proc/<pid>/comm shows it: StartProcess renames itself "sinit" (apptainer
+  // v1.0.0, SingularityCE v3.9.0 to v4.3.7, legacy v3.7.x) or "appinit" (apptainer v1.1.0 on), in
+  // internal/pkg/runtime/engine/{apptainer,singularity}/process_linux.go.
+  initName: apptainer && atLeast('1.1.0') ? 'appinit' : 'sinit',
 };
 
 // Variable prefixes: apptainer reads APPTAINER_ first, then SINGULARITY_ (internal/pkg/util/env/env.go
@@ -321,6 +347,7 @@ function execFlags() {
     known[f] = 'switch';
   if (features.compat) known['--compat'] = 'switch';
   if (features.noEval) known['--no-eval'] = 'switch';
+  if (features.noPidFlag) known['--no-pid'] = 'switch';
   return known;
 }
 
@@ -363,6 +390,7 @@ function exec(args) {
     cleanenv,
     home: homeSpec,
     env: envNames(),
+    pidNamespace: wantsPidNamespace(has, compat),
   });
   if (!image) usageError('exec', 'requires at least 2 arg(s), only received 0');
   if (!isImage(image))
@@ -458,86 +486,89 @@ function exec(args) {
   const [cmd, ...cmdArgs] = cmdline;
   if (!cmd) usageError('exec', 'requires at least 2 arg(s), only received 1');
   const contain = has('--contain', '-c', '--containall', '-C') || compat;
-  const child = isolate
-    ? spawn(
-        'bwrap',
-        [
-          ...bwrapMounts({ image, mounts, contain, writableTmpfs, cwd: process.cwd() }),
-          '--chdir',
-          cwd,
-          '--',
-          cmd,
-          ...cmdArgs,
-        ],
-        // Its own process group: see forward below.
-        { env, stdio: 'inherit', detached: true },
-      )
-    : spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
+  const pidNamespace = wantsPidNamespace(has, compat);
+  const noInit = has('--no-init');
+  let child;
+  if (isolate) {
+    child = spawn(
+      'bwrap',
+      [
+        // bubblewrap's own init (PID 1) ends the namespace when the command ends; with --no-init the command
+        // is PID 1 itself.
+        ...(pidNamespace ? ['--unshare-pid', ...(noInit ? ['--as-pid-1'] : [])] : []),
+        ...bwrapMounts({ image, mounts, contain, writableTmpfs, cwd: process.cwd() }),
+        '--chdir',
+        cwd,
+        '--',
+        cmd,
+        ...cmdArgs,
+      ],
+      // Its own process group: see forward below.
+      { env, stdio: 'inherit', detached: true },
+    );
+  } else if (pidNamespace) {
+    const [program, args] = hostNamespaceCommand([cmd, ...cmdArgs], { initName: features.initName, noInit });
+    child = spawn(program, args, { cwd, env, stdio: 'inherit' });
+  } else {
+    child = spawn(cmd, cmdArgs, { cwd, env, stdio: 'inherit' });
+  }
   // apptainer's monitor passes the signals it gets on to the container's process and lives until that
   // process ended (internal/pkg/runtime/engine/apptainer/monitor_linux.go MonitorContainer, apptainer
   // v1.3.6). bubblewrap instead dies of SIGTERM, so an isolated exec runs bwrap in a process group of its own
   // without --die-with-parent, passes a signal on to the sandbox's processes (not to bwrap), and when bwrap
   // itself was signalled (the executor signals every process under it) waits for the sandbox's processes to
   // end before ending itself. Once the command ended after a signal, what it left running goes, as the
-  // runner's kill of the whole group would take it.
+  // runner's kill of the whole group would take it. A host run with a PID namespace passes it to the
+  // namespace's init (the child of `unshare`), which passes it on to the command.
+  const release = isolate && child.pid ? watchMonitor(child.pid) : (then) => then();
   let forwarded = false;
   const forward = (signal) => {
-    if (!isolate) return child.kill(signal);
     forwarded = true;
-    for (const pid of groupMembers(child.pid)) if (commandName(pid) !== 'bwrap') kill(pid, signal);
+    for (const pid of signalTargets(child, { isolate, pidNamespace })) kill(pid, signal);
   };
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
   child.on('error', (error) => fatal(`${cmd}: ${error.message}`));
   child.on('exit', async (code, signal) => {
     log({ op: 'exec-exit', code, signal });
-    if (isolate && signal) {
+    if (isolate && pidNamespace) {
+      await endIsolatedNamespace(child.pid);
+    } else if (isolate && signal) {
       const sandbox = () => groupMembers(child.pid).filter((pid) => commandName(pid) !== 'bwrap');
       while (sandbox().length > 0) await new Promise((r) => setTimeout(r, 50));
     }
     if (isolate && forwarded) for (const pid of groupMembers(child.pid)) kill(pid, 'SIGKILL');
-    if (signal) {
-      // A command killed by a signal makes the tool raise the same signal on itself, exiting 128+n only if
-      // that did not end it (internal/app/starter/master_linux.go "mimic signal", apptainer v1.0.0).
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-      setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 15)), 100);
-      return;
-    }
-    process.exit(code ?? 0);
+    release(() => {
+      if (signal) {
+        // A command killed by a signal makes the tool raise the same signal on itself, exiting 128+n only if
+        // that did not end it (internal/app/starter/master_linux.go "mimic signal", apptainer v1.0.0). With
+        // a PID namespace the init exits with 128+n instead, and the tool with that code.
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+        setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 15)), 100);
+        return;
+      }
+      process.exit(code ?? 0);
+    });
   });
 }
 
-/** The live processes of process group `pgid` (Linux /proc). */
-function groupMembers(pgid) {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
-    } catch {
-      // Ended while we looked.
-    }
-  }
-  return pids;
+/** Whether the command line asks for a PID namespace: --pid, <PREFIX>_PID / _UNSHARE_PID, or --containall. */
+function requestedPidNamespace(has, compat) {
+  // --containall (and --compat, which infers it) infers PID isolation (cmd/internal/cli/actions_linux.go,
+  // apptainer v1.0.0 and SingularityCE v3.9.0; internal/pkg/runtime/launch/launcher_linux.go, apptainer
+  // v1.3.6; internal/pkg/runtime/launcher/native/launcher_linux.go, SingularityCE v4.3.7). The flag's EnvKeys
+  // are PID and UNSHARE_PID, read as a boolean (strconv.ParseBool) when the flag is not given.
+  const fromEnv = ['PID', 'UNSHARE_PID'].some((k) =>
+    /^(1|t|T|TRUE|true|True)$/.test((setting(k) ?? '').trim()),
+  );
+  const asked = has('--pid', '-p', '--containall', '-C') || compat || fromEnv;
+  return asked && !(features.noPidTakesEffect && has('--no-pid'));
 }
 
-function commandName(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-function kill(pid, signal) {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
+/** Whether the container gets a PID namespace: asked for, and allowed by apptainer.conf. */
+function wantsPidNamespace(has, compat) {
+  return requestedPidNamespace(has, compat) && process.env.STANDIN_APPTAINER_PID_NS !== 'no';
 }
 
 /**
@@ -602,6 +633,8 @@ if (sub === '--version') {
   await pull(rest);
 } else if (sub === 'exec') {
   exec(rest);
+} else if (sub === INIT_COMMAND) {
+  runInit(rest);
 } else if (sub === undefined) {
   usageError(command, 'no command given');
 } else {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { waitUntil } from '@mr/test-support';
 import { describe, expect, it } from 'vitest';
 import { processRunning } from './proc.js';
-import { descendants, signalAll, signalGroup } from './process-tree.js';
+import { descendants, signalAll, signalGroup, waitGone } from './process-tree.js';
 
 /** Starts `sh` with a grandchild and waits until both have reported their pids on stdout. */
 async function tree(detached: boolean) {
@@ -37,5 +37,13 @@ describe('process trees', () => {
     await once(child, 'exit');
     await waitUntil(() => !processRunning(grandchild), 20_000, 'the grandchild to end');
     expect(() => signalGroup(child.pid!, 'SIGKILL')).not.toThrow();
+  });
+
+  it('waits until killed processes are gone, and names those still running at the deadline', async () => {
+    const { child, grandchild } = await tree(false);
+    expect(await waitGone([grandchild], 50)).toEqual([grandchild]);
+    signalAll([grandchild, child.pid!], 'SIGKILL');
+    expect(await waitGone([grandchild, child.pid!])).toEqual([]);
+    expect(processRunning(grandchild)).toBe(false);
   });
 });

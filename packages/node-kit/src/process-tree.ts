@@ -1,4 +1,5 @@
-import { listProcesses } from './proc.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listProcesses, processRunning } from './proc.js';
 
 /**
  * The ids of every descendant of a process (Linux `/proc`; empty elsewhere), children before grandchildren.
@@ -42,4 +43,18 @@ export function signalGroup(leader: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone.
   }
+}
+
+/**
+ * Waits until none of `pids` runs any more (ended, or a zombie waiting to be reaped), polling every 10 ms
+ * for at most `timeoutMs`. Resolves to those still running then (empty when all ended).
+ */
+export async function waitGone(pids: Iterable<number>, timeoutMs = 5_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = [...pids].filter(processRunning);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(10);
+    left = left.filter(processRunning);
+  }
+  return left;
 }

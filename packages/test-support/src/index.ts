@@ -6,3 +6,4 @@ export { makeTempDir, removeTempDirs } from './temp-dir.js';
 export * from './apptainer-stand-in.js';
 export * from './custom-executor-driver.js';
 export { slurmUnavailable } from './slurm.js';
+export * from './step-survivors.js';
