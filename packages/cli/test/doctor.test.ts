@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readTokens } from '@mr/runner-config';
-import { makeTempDir, removeTempDirs } from '@mr/test-support';
+import { removeTempDirs, selfSignedCertificate } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { doctor, doctorFixture, editConfig, generatedConfig } from './doctor-fixture.js';
 import type { LaunchFixture } from './launch-fixture.js';
@@ -127,7 +126,11 @@ describe('gitlab-meta-runner doctor', () => {
       status: 'fail',
       summary: expect.stringMatching(/ECONNREFUSED/),
     });
-    expect(refused.byId('gitlab.connect').fix).toMatch(/does not use HTTPS_PROXY/);
+    // HTTPS_PROXY is for https:// URLs; this GitLab is http://, so it is reached directly.
+    expect(refused.byId('gitlab.proxy')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringMatching(/no proxy for GitLab: HTTPS_PROXY applies to https:\/\/ URLs only/),
+    });
     expect(refused.byId('token').status).toBe('skip');
     editConfig(f, /^hostname = .*$/m, 'hostname = "https://gitlab.no-such-host.invalid"');
     const dns = await doctor(f);
@@ -140,32 +143,8 @@ describe('gitlab-meta-runner doctor', () => {
 
   it('fails on a TLS certificate it cannot trust, and passes with NODE_EXTRA_CA_CERTS naming its CA', async () => {
     const f = await setup();
-    const dir = makeTempDir('mr-tls-');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const server = createHttpsServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (_req, res) => res.writeHead(401).end('{}'),
-    );
+    const { key, cert, certFile } = selfSignedCertificate('127.0.0.1');
+    const server = createHttpsServer({ key, cert }, (_req, res) => res.writeHead(401).end('{}'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       editConfig(
@@ -179,12 +158,12 @@ describe('gitlab-meta-runner doctor', () => {
         summary: expect.stringMatching(/not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/),
       });
       expect(untrusted.byId('gitlab.tls').fix).toMatch(/NODE_EXTRA_CA_CERTS/);
-      const trusted = await doctor(f, [], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
+      const trusted = await doctor(f, [], { NODE_EXTRA_CA_CERTS: certFile });
       expect(trusted.byId('gitlab.ca').status).toBe('ok');
       expect(trusted.byId('gitlab.connect').status).toBe('ok');
       // That server is no GitLab: the token check that follows fails.
       expect(trusted.byId('token.valid').status).toBe('fail');
-      const unreadable = await doctor(f, [], { NODE_EXTRA_CA_CERTS: join(dir, 'missing.pem') });
+      const unreadable = await doctor(f, [], { NODE_EXTRA_CA_CERTS: join(certFile, '..', 'missing.pem') });
       expect(unreadable.byId('gitlab.ca').status).toBe('fail');
     } finally {
       server.close();

@@ -11,6 +11,8 @@ export interface Call {
   /** `all`: 429, 502, 503, 504 and connection resets. `rate-limit`: only 429 (GitLab certainly did nothing). */
   retryOn: 'all' | 'rate-limit';
   signal?: AbortSignal | undefined;
+  /** Sent without the token (a probe that only asks whether GitLab answers). */
+  anonymous?: boolean | undefined;
 }
 
 /** GitLab's answer: status, headers, and the body parsed as JSON (or the text, for an error page). */

@@ -1,3 +1,4 @@
+import type { ProxyRoute } from './proxy.js';
 import { type AccessTokenInfo, getAccessTokenSelf } from './access-token.js';
 import type { RequestOptions } from './call.js';
 import { type ListPendingJobsOptions, listPendingJobs, pendingJobPages } from './pending-jobs.js';
@@ -60,6 +61,19 @@ export class GitLabClient {
   /** `GET /personal_access_tokens/self`: the scopes and expiry of the client's own token. */
   getAccessTokenSelf(options?: RequestOptions): Promise<AccessTokenInfo> {
     return getAccessTokenSelf(this.#transport, options);
+  }
+
+  /** How requests reach GitLab: directly (and why), or through which proxy (its URL redacted). */
+  get route(): ProxyRoute {
+    return this.#transport.route;
+  }
+
+  /**
+   * `GET /version` without the token and without retries: the HTTP status of whatever answers (GitLab says
+   * 401), or the GitLabError (network, TLS, proxy, timeout) when nothing does.
+   */
+  probe(options?: RequestOptions): Promise<number> {
+    return this.#transport.probe('/version', options?.signal);
   }
 
   /** What GitLab's RateLimit-* headers said last; undefined until an answer carried them. */

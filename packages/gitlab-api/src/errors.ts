@@ -9,6 +9,7 @@ export const GITLAB_ERROR_CODES = [
   'MR_GITLAB_ABORTED',
   'MR_GITLAB_RESPONSE_TOO_LARGE',
   'MR_GITLAB_GRAPHQL',
+  'MR_GITLAB_PROXY',
 ] as const;
 
 /** Stable codes of the client's errors. */

@@ -27,6 +27,14 @@ export {
 } from './group-pending-jobs.js';
 export type { ListedRunner, ListProjectRunnersOptions } from './runner-lists.js';
 export type { RunnerDetails } from './runner-projects.js';
+export {
+  type ProxyRoute,
+  type ProxySettings,
+  type ProxyVariable,
+  proxyRoute,
+  proxySettings,
+  redactProxyUrl,
+} from './proxy.js';
 export type { RateLimitState } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export type {

@@ -1,19 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import type { z } from 'zod';
 import { checkAnswer } from './answer-check.js';
 import { apiBase } from './base-url.js';
 import { type Answer, type Call, withoutQuery } from './call.js';
 import {
   GitLabAbortError,
-  type GitLabError,
+  GitLabError,
   GitLabNetworkError,
   GitLabResponseError,
   GitLabResponseTooLargeError,
   GitLabTimeoutError,
 } from './errors.js';
 import { httpError } from './http-error.js';
+import { type ProxyRoute, proxyRoute, proxySecrets, proxySettings, redactProxyUrl } from './proxy.js';
 import { Redactor } from '@mr/node-kit/redact';
 import { type RateLimitState, rateLimitFromHeaders } from './rate-limit.js';
 import {
@@ -50,6 +51,12 @@ export interface GitLabClientOptions {
   maxResponseBytes?: number;
   /** Told of every attempt's outcome: its HTTP status, or undefined when no answer came (metrics). */
   onResponse?: (method: string, status: number | undefined) => void;
+  /**
+   * Where `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (and their lower-case forms) are read; default
+   * `process.env`. With a proxy for GitLab's URL, requests go through undici's `EnvHttpProxyAgent`: a
+   * `CONNECT` tunnel for `https://`, absolute-form requests for `http://`.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 const timeoutReason = Symbol('timeout');
@@ -64,8 +71,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export class Transport {
   readonly origin: string;
   readonly apiPath: string;
+  /** How requests reach GitLab: directly, or through which proxy (its URL redacted in `proxy.url`). */
+  readonly route: ProxyRoute;
   readonly #token: string;
-  readonly #pool: Pool;
+  readonly #pool: Dispatcher;
   readonly #timeoutMs: number;
   readonly #retry: Required<RetryOptions>;
   readonly #userAgent: string;
@@ -87,11 +96,30 @@ export class Transport {
     this.#redactor = new Redactor([options.token]);
     this.#onResponse = options.onResponse;
     this.#maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.#pool = new Pool(base.origin, {
+    const pool = {
       connections: options.connections ?? 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-    });
+    };
+    const proxies = proxySettings(options.env ?? process.env);
+    const route = proxyRoute(new URL(base.origin), proxies);
+    if (route.via === 'proxy') {
+      checkProxyUrl(route.proxy.url, route.proxy.variable);
+      for (const secret of proxySecrets(route.proxy.url)) this.#redactor.add(secret);
+      this.route = { via: 'proxy', proxy: { ...route.proxy, url: redactProxyUrl(route.proxy.url) } };
+      // Every value given, so that undici reads nothing from process.env itself; one pool per origin inside.
+      this.#pool = new EnvHttpProxyAgent({
+        ...pool,
+        httpProxy: proxies?.http?.url ?? '',
+        httpsProxy: proxies?.https?.url ?? '',
+        noProxy: proxies?.noProxy ?? '',
+        // undici 7 tunnels plain http too unless told; absolute-form requests are what curl and Go send.
+        proxyTunnel: false,
+      });
+    } else {
+      this.route = route;
+      this.#pool = new Pool(base.origin, pool);
+    }
   }
 
   /** The path of an API endpoint below the origin: `/api/v4` (after any prefix) + `path`. */
@@ -180,6 +208,23 @@ export class Transport {
     }
   }
 
+  /**
+   * One GET of `path` below the API without the token and without retries (any answer shows GitLab is
+   * reachable): its status, or the GitLabError when no answer came.
+   */
+  async probe(path: string, signal?: AbortSignal): Promise<number> {
+    const call: Call = {
+      method: 'GET',
+      path: this.api(path),
+      retryOn: 'rate-limit',
+      signal,
+      anonymous: true,
+    };
+    const outcome = await this.#attempt(call, 1);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.answer.status;
+  }
+
   async #attempt(call: Call, attempt: number): Promise<{ answer: Answer } | { error: GitLabError }> {
     if (call.signal?.aborted) return { error: this.#abortError(call) };
     const controller = new AbortController();
@@ -187,14 +232,15 @@ export class Transport {
     const onAbort = () => controller.abort(call.signal?.reason);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = {
-      'private-token': this.#token,
       'user-agent': this.#userAgent,
       accept: 'application/json',
     };
+    if (!call.anonymous) headers['private-token'] = this.#token;
     if (call.body) headers['content-type'] = 'application/json';
     this.#logger?.debug(`${call.method} ${call.path}`, attempt > 1 ? { attempt } : undefined);
     try {
       const response = await this.#pool.request({
+        origin: this.origin,
         method: call.method,
         path: call.path,
         headers,
@@ -232,14 +278,19 @@ export class Transport {
       const reason = this.#redactor.redact(cause instanceof Error ? cause.message : String(cause));
       return {
         error: new GitLabNetworkError(
-          `Cannot reach GitLab at ${this.origin} (${call.method} ${withoutQuery(call.path)}): ${errorCode ? `${errorCode} ` : ''}${reason}`,
+          `Cannot reach GitLab at ${this.origin}${this.#through()} (${call.method} ${withoutQuery(call.path)}): ${errorCode ? `${errorCode} ` : ''}${reason}`,
           {
             method: call.method,
             path: call.path,
             errorCode,
             attempts: attempt,
             cause: this.#redactor.sanitize(cause),
-            hint: 'Check hostname in the config file, the network, and a proxy or custom CA (NODE_EXTRA_CA_CERTS).',
+            hint:
+              this.route.via === 'proxy' && /\b407\b/.test(reason)
+                ? `The proxy asks for credentials: give them in ${this.route.proxy.variable} as http://user:password@host:port.`
+                : this.route.via === 'proxy'
+                  ? `Check the proxy in ${this.route.proxy.variable} (gitlab-meta-runner doctor tests it), or list GitLab's host in NO_PROXY when it is reachable without it.`
+                  : 'Check hostname in the config file, the network, and a proxy (HTTPS_PROXY, HTTP_PROXY) or custom CA (NODE_EXTRA_CA_CERTS).',
           },
         ),
       };
@@ -279,12 +330,32 @@ export class Transport {
     return Buffer.concat(chunks).toString('utf8');
   }
 
+  /** ` through the proxy http://***@proxy:3128 (HTTPS_PROXY)`, or nothing without a proxy. */
+  #through(): string {
+    return this.route.via === 'proxy'
+      ? ` through the proxy ${this.route.proxy.url} (${this.route.proxy.variable})`
+      : '';
+  }
+
   #abortError(call: Call): GitLabAbortError {
     return new GitLabAbortError(`${call.method} ${withoutQuery(call.path)} was aborted`, {
       method: call.method,
       path: call.path,
     });
   }
+}
+
+/** Throws `MR_GITLAB_PROXY` (the URL redacted) unless `url` is an http:// or https:// proxy URL. */
+function checkProxyUrl(url: string, variable: string): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname) return;
+  throw new GitLabError(
+    'MR_GITLAB_PROXY',
+    `${variable} is not a proxy URL: ${JSON.stringify(redactProxyUrl(url))} (expected e.g. "http://proxy.example.com:3128")`,
+    {
+      hint: `fix or unset ${variable}; gitlab-meta-runner reaches GitLab through http:// and https:// proxies`,
+    },
+  );
 }
 
 function notJson(call: Call, status: number): GitLabResponseError {

@@ -7,3 +7,5 @@ export * from './apptainer-stand-in.js';
 export * from './custom-executor-driver.js';
 export { slurmUnavailable } from './slurm.js';
 export * from './step-survivors.js';
+export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './http-proxy.js';
+export { selfSignedCertificate } from './certificate.js';

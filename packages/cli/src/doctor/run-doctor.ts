@@ -58,6 +58,7 @@ export async function runDoctorChecks(
   const client = new GitLabClient({
     baseUrl,
     token: config.management_token,
+    env: context.env,
     logger: context.logger,
     timeoutMs: 15_000,
     retry: { maxRetries: 2, maxTotalMs: 10_000 },

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
+import { GitLabClient } from '@mr/gitlab-api';
 import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
 import { openLauncher } from '@mr/launcher';
 import { configure, formatConfigureSummary } from '@mr/registration';
@@ -99,14 +100,23 @@ export async function demoHandler(
     out.write(`Config: ${configFile}\n\n== configure\n`);
     const config = await loadConfig(configFile, { env });
     const home = env.HOME ?? tmpdir();
+    // The simulator is on loopback: reached directly, whatever proxy the environment names.
+    const gitlab = new GitLabClient({ baseUrl: sim.url, token: sim.token, logger, env: {} });
     const configured = await configure({
       config,
       dataDir,
       context: { thisPath: context.thisPath, env, home, configFile },
       logger,
+      client: gitlab,
+    }).catch(async (error: unknown) => {
+      await gitlab.close();
+      throw error;
     });
     out.write(`${formatConfigureSummary(configured)}\n`);
-    if (configured.failed.length > 0) return 1;
+    if (configured.failed.length > 0) {
+      await gitlab.close();
+      return 1;
+    }
 
     out.write('\n== run (poll every second, launch through the local stand-in for sbatch)\n');
     const { launcher, client } = await openLauncher({
@@ -115,6 +125,7 @@ export async function demoHandler(
       thisPath: context.thisPath,
       env,
       logger,
+      client: gitlab,
     });
     let launches = 0;
     let failedLaunches = 0;
