@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, runCli } from '@mr/test-support';
@@ -121,6 +121,34 @@ describe('gitlab-meta-runner status', { timeout: 90_000 }, () => {
     ]);
     expect(report.runners.map((r: { instance: string }) => r.instance)).toEqual(['cpu', 'gpu', 'old']);
     expect(result.stdout).not.toMatch(/glrt-|glpat-/);
+  });
+
+  it('shows the pending jobs of the last cycle and the pickup times the launcher kept', async () => {
+    const { args, stateFile } = setup();
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const at = new Date(Date.now() - 3_000).toISOString();
+    state.lastCycle = { at, pending: 3, matched: { cpu: 2, gpu: 0 }, unmatched: 1 };
+    state.recentPickups = [1, 2, 9].map((seconds, i) => ({ at, instance: 'cpu', job: 100 + i, seconds }));
+    writeFileSync(stateFile, JSON.stringify(state));
+    const result = await runCli(['status', ...args]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/last cycle \d+s ago: 3 pending \(cpu 2\), 1 unmatched/);
+    expect(result.stdout).toMatch(/cpu: median 2s, max 9s over 3 job\(s\); latest 9s, \d+s ago/);
+    const json = JSON.parse((await runCli(['status', '--json', ...args])).stdout);
+    expect(json.pickups).toEqual([
+      { instance: 'cpu', jobs: 3, median_seconds: 2, max_seconds: 9, last_seconds: 9, last_at: at },
+    ]);
+    expect(json.last_cycle).toMatchObject({ pending: 3, unmatched: 1 });
+  });
+
+  it('refuses --interval without --watch, and an interval that is no duration', async () => {
+    const { args } = setup();
+    const alone = await runCli(['status', '--interval', '5s', ...args]);
+    expect(alone.exitCode).toBe(2);
+    expect(alone.stderr).toContain('--interval is for --watch');
+    const bad = await runCli(['status', '--watch', '--interval', 'soon', ...args]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--interval takes a duration');
   });
 
   it('takes the last value of a repeated option', async () => {

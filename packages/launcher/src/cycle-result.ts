@@ -1,6 +1,7 @@
 import type { DryRunLaunch } from './dry-run.js';
 import type { LaunchCommandError } from './errors.js';
 import type { RefusedJob } from './resources.js';
+import type { CycleSummary } from './state.js';
 
 /** One failed launch, for the caller and the logs (output already redacted). */
 export interface LaunchFailure {
@@ -68,5 +69,15 @@ export function cycleLogFields(result: CycleResult): Record<string, unknown> {
     ...(result.deferred ? { deferred: result.deferred } : {}),
     ...(result.cancelled ? { cancelled: result.cancelled } : {}),
     ...(result.interrupted ? { interrupted: true } : {}),
+  };
+}
+
+/** What the state keeps of a cycle that read the pending jobs, for `status`. */
+export function cycleSummary(result: CycleResult, at: Date): CycleSummary {
+  return {
+    at: at.toISOString(),
+    pending: result.pending,
+    matched: { ...result.matched },
+    unmatched: result.unmatched,
   };
 }

@@ -27,7 +27,14 @@ export {
   type WebhookListenerOptions,
 } from './webhook-listener.js';
 export type { QueueWaitRecord } from './state.js';
-export { type FailureRecord, type LaunchRecord, type LaunchState, loadState } from './state.js';
+export type {
+  CycleSummary,
+  FailureRecord,
+  LaunchRecord,
+  LaunchState,
+  PickupRecord,
+} from './state.js';
+export { loadState } from './state-file.js';
 export { EXPOSITION_CONTENT_TYPE, Registry } from './metrics/exposition.js';
 export { LauncherMetrics, PENDING_TO_LAUNCH_BUCKETS } from './metrics/launcher-metrics.js';
 export { type MetricsServer, serveMetrics, writeMetricsTextfile } from './metrics/metrics-output.js';

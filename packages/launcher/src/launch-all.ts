@@ -4,6 +4,7 @@ import { forEachLimited } from '@mr/node-kit';
 import { LaunchCommandError } from './errors.js';
 import { launchOne } from './launch-one.js';
 import { notify } from './observer.js';
+import { recordPickups } from './pickup-times.js';
 import type { LauncherCore } from './launcher-core.js';
 import type { CycleResult, LaunchFailure } from './cycle-result.js';
 import type { PlannedLaunch } from './plan.js';
@@ -104,6 +105,8 @@ export async function launchAll(
           );
       } else {
         result.launched++;
+        const at = core.now();
+        recordPickups(state, record.instance, core.pendingSince.take(record.jobIds, at), at);
         // A success resets the backoff, unless a launch of the same cycle failed.
         if (!failedInstances.has(record.instance)) delete state.backoff[record.instance];
       }

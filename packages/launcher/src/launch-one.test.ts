@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { removeTempDirs, waitUntil } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeLaunchers, launcherFor, setup } from '../test/launcher-harness.js';
-import { loadState } from './state.js';
+import { loadState } from './state-file.js';
 
 afterAll(removeTempDirs);
 afterEach(closeLaunchers);

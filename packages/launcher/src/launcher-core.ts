@@ -1,6 +1,7 @@
 import type { Logger } from '@mr/logger';
 import type { BatchSystems } from './batch-systems.js';
 import type { LauncherOptions } from './launcher-options.js';
+import type { PendingSince } from './pickup-times.js';
 import type { LaunchState } from './state.js';
 
 /** What the steps of a cycle share with the {@link Launcher} that runs them. */
@@ -21,4 +22,6 @@ export interface LauncherCore {
   saveQuietly(): Promise<void>;
   /** Why the lock was lost, once it was. */
   lockLost(): string | undefined;
+  /** When the pending jobs of the cycles became pending (for the pickup times of launches). */
+  readonly pendingSince: PendingSince;
 }

@@ -5,7 +5,7 @@ import { removeTempDirs, waitUntil } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeLaunchers, inst, launcherFor, setup } from '../test/launcher-harness.js';
 import { Launcher } from './launcher.js';
-import { loadState } from './state.js';
+import { loadState } from './state-file.js';
 
 afterAll(removeTempDirs);
 afterEach(closeLaunchers);

@@ -11,12 +11,13 @@ import { LauncherError } from './errors.js';
 import { inFlightLaunches, refreshInFlight } from './in-flight.js';
 import { launchAll } from './launch-all.js';
 import type { LauncherCore } from './launcher-core.js';
-import { type CycleResult, cycleLogFields, emptyCycleResult } from './cycle-result.js';
+import { type CycleResult, cycleLogFields, cycleSummary, emptyCycleResult } from './cycle-result.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { acquireLauncherLock } from './launcher-lock.js';
 import { KeepAlive } from './keep-alive.js';
 import { JobMatcher, type MatchableJob } from './match.js';
 import { notify } from './observer.js';
+import { PendingSince } from './pickup-times.js';
 import { planLaunches } from './plan.js';
 import { reassignEndedJobs } from './reassign.js';
 import { type PaceSettings, PollPacer, type RateLimitSnapshot } from './poll-pace.js';
@@ -29,7 +30,8 @@ import {
 import { launchEnvironment } from './launch-environment.js';
 import { capInstanceLaunches, resourcePlanInstances } from './resource-cycle.js';
 import { matchWithResources, type ResourceInstance } from './resources.js';
-import { type LaunchRecord, type LaunchState, loadState, saveState } from './state.js';
+import type { LaunchRecord, LaunchState } from './state.js';
+import { loadState, saveState } from './state-file.js';
 import { TokenCheck } from './token-check.js';
 import { reportUnmatched, reportWaiting } from './waiting-jobs.js';
 
@@ -93,6 +95,7 @@ export class Launcher {
       save: () => this.save(),
       saveQuietly: () => this.#saveQuietly(),
       lockLost: () => this.#lockLost,
+      pendingSince: new PendingSince(),
     };
   }
 
@@ -219,7 +222,10 @@ export class Launcher {
     const now = this.#now();
     const pendingIds = new Set(jobs.map((job) => job.id));
     this.#handOn([...this.#ended.splice(0), ...ended], pendingIds);
-    if (!dryRun) notify(this.options.observer, 'pendingJobs', jobs, now);
+    if (!dryRun) {
+      notify(this.options.observer, 'pendingJobs', jobs, now);
+      this.#core.pendingSince.seen(jobs, now);
+    }
     const matches = matchWithResources(jobs, this.#matcher, this.#resourceInstances);
     result.pending = jobs.length;
     for (const [name, ids] of matches.byInstance) {
@@ -227,6 +233,7 @@ export class Launcher {
       result.matchedJobIds.push(...ids);
     }
     result.unmatched = matches.unmatched.length;
+    if (!dryRun) this.state.lastCycle = cycleSummary(result, now);
     result.refused = matches.refused;
     const reasons = new Map(matches.refused.map((r) => [r.job, r.reason]));
     reportUnmatched(this.state, matches.unmatched, this.#logger, reasons);

@@ -2,7 +2,8 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs } from '@mr/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emptyState, type LaunchState, loadState, parseState, saveState } from './state.js';
+import { emptyState, type LaunchState } from './state.js';
+import { loadState, parseState, saveState } from './state-file.js';
 
 afterAll(removeTempDirs);
 
@@ -35,6 +36,11 @@ const sample = (): LaunchState => ({
     { at: '2024-06-01T09:59:00.000Z', instance: 'cpu', message: 'The launch command exited with 1' },
   ],
   refusedTokens: { gpu: { since: '2024-06-01T09:00:00.000Z', checkedAt: '2024-06-01T09:58:00.000Z' } },
+  recentPickups: [
+    { at: '2024-06-01T10:00:00.500Z', instance: 'gpu', job: 11, seconds: 4.2 },
+    { at: '2024-06-01T10:00:00.500Z', instance: 'gpu', job: 12, seconds: 3.9 },
+  ],
+  lastCycle: { at: '2024-06-01T10:00:02.000Z', pending: 3, matched: { gpu: 2, cpu: 1 }, unmatched: 0 },
 });
 
 describe('the launch state file', () => {
@@ -87,5 +93,19 @@ describe('the launch state file', () => {
 
   it('rejects a state of another version', () => {
     expect(() => parseState('{"version": 2, "launches": []}', 'f')).toThrow(/not valid/);
+  });
+
+  it('leaves out pickup records it does not understand instead of failing', () => {
+    const text = JSON.stringify({
+      version: 1,
+      launches: [],
+      recentPickups: [{ at: '2024-06-01T10:00:00Z', instance: 'cpu', job: 1, seconds: 2 }, { job: 'x' }],
+      lastCycle: { at: 'never' },
+    });
+    const state = parseState(text, 'f.state');
+    expect(state.recentPickups).toEqual([
+      { at: '2024-06-01T10:00:00Z', instance: 'cpu', job: 1, seconds: 2 },
+    ]);
+    expect(state.lastCycle).toBeUndefined();
   });
 });

@@ -1,12 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import {
   type FailureRecord,
   type LaunchRecord,
-  type LiveLaunches,
   type LiveLaunchState,
-  liveLaunchesFromConfig,
   loadState,
+  type PickupRecord,
   type QueueWaitRecord,
 } from '@mr/launcher';
 import {
@@ -22,6 +20,8 @@ import {
 import type { CommandContext } from '../io.js';
 import { seconds } from './human-age.js';
 import { type LauncherHolder, readHolder } from './launcher-holder.js';
+import { alwaysAsk, type LiveCheck } from './live-check.js';
+import { type PickupSummary, summarisePickups } from './pickup-summary.js';
 
 /** What `gitlab-meta-runner status` reports (its `--json` document). */
 export interface StatusReport {
@@ -39,7 +39,19 @@ export interface StatusReport {
     ok: boolean;
     error?: string | undefined;
   }>;
+  /** Why the batch systems were not asked (the launches are then as last recorded). */
+  live_check_skipped?: string | undefined;
   launcher: LauncherHolder;
+  /** The pending jobs as the launcher's last cycle read them. */
+  last_cycle?:
+    | {
+        at: string;
+        age_seconds: number;
+        pending: number;
+        matched: Record<string, number>;
+        unmatched: number;
+      }
+    | undefined;
   in_flight: Array<{
     instance: string;
     batch_job_id?: string | undefined;
@@ -56,15 +68,19 @@ export interface StatusReport {
      */
     live_state?: LiveLaunchState | undefined;
     /**
-     * For a `starting` launch: whether its launch command still runs (`unknown`: on another host), and where,
-     * once its process was recorded.
+     * For a `starting` launch: whether its launch command still runs (`unknown`: on another host; absent when
+     * not looked for), and where, once its process was recorded.
      */
     launch_command?:
-      | { state: 'running' | 'gone' | 'unknown'; host?: string | undefined; pid?: number | undefined }
+      | { state?: 'running' | 'gone' | 'unknown'; host?: string | undefined; pid?: number | undefined }
       | undefined;
   }>;
   backoff: Array<{ instance: string; failures: number; until: string; seconds_left: number }>;
   recent_failures: FailureRecord[];
+  /** Per instance: the pickup times (pending to launch) of the recent launched jobs the state keeps. */
+  pickups: PickupSummary[];
+  /** Those pickup times, oldest first. */
+  recent_pickups: PickupRecord[];
   /** Matched jobs near the time GitLab drops them (1 h without an online runner, 24 h in any case). */
   jobs_near_drop: Array<QueueWaitRecord & { seconds_left: number }>;
   runners: Array<{
@@ -88,33 +104,12 @@ export interface StatusReport {
   refused_jobs_total: number;
 }
 
-/**
- * Asks the batch systems (squeue for Slurm) which recorded launches still run. Never fails the command: a
- * batch system that cannot be asked is reported as such, and the recorded state is shown as it is.
- */
-async function checkLive(
-  context: CommandContext,
-  config: Config,
-  records: readonly LaunchRecord[],
-  tokens: TokensFile,
-): Promise<LiveLaunches | undefined> {
-  try {
-    return await liveLaunchesFromConfig({
-      config,
-      dataDir: context.dataDir,
-      generatedConfigFile: context.generatedConfigFile,
-      thisPath: context.thisPath,
-      env: context.env,
-      home: context.env.HOME || homedir(),
-      records,
-      secrets: [config.management_token, ...Object.values(tokens).map((t) => t.token)].filter(
-        (s): s is string => typeof s === 'string' && s !== '',
-      ),
-    });
-  } catch (error) {
-    context.logger.warn(`could not ask the batch system: ${(error as Error).message}`);
-    return undefined;
-  }
+/** How a report is made; the defaults are those of `status`. */
+export interface ReportOptions {
+  /** How the batch systems are asked; default every time. */
+  live?: LiveCheck | undefined;
+  /** Where problems reading the data directory go; default the logger's warnings. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 /** Reads the data directory of `config` and asks the batch systems; never talks to GitLab. */
@@ -122,12 +117,14 @@ export async function buildReport(
   context: CommandContext,
   config: Config,
   now: number,
+  options: ReportOptions = {},
 ): Promise<StatusReport> {
+  const warn = options.warn ?? ((message: string) => context.logger.warn(message));
   const stateFile = statePath(context.dataDir, config.name);
   const [state, tokens, launcher, stateMtime] = await Promise.all([
     loadState(stateFile),
     readTokens(tokensFilePath(context.dataDir, config.name)).catch((error: Error): TokensFile => {
-      context.logger.warn(`registered runners not shown: ${error.message}`);
+      warn(`registered runners not shown: ${error.message}`);
       return {};
     }),
     readHolder(`${stateFile}.lock`, now),
@@ -138,11 +135,17 @@ export async function buildReport(
   ]);
   const resources = await readResourceRunners(resourceRunnersPath(context.dataDir, config.name)).catch(
     (error: Error): ResourceRunnersFile => {
-      context.logger.warn(`resource runners not shown: ${error.message}`);
+      warn(`resource runners not shown: ${error.message}`);
       return { runners: {}, refused: [] };
     },
   );
-  const live = await checkLive(context, config, state.launches, tokens);
+  const { live, skipped } = await (options.live ?? alwaysAsk(context, config))({
+    records: state.launches,
+    tokens,
+    launcherRunning: launcher.running,
+    warn,
+  });
+  const cycle = state.lastCycle;
   const names = [...new Set([...Object.keys(config.runners), ...Object.keys(tokens)])].sort();
   return {
     config_file: context.configFile,
@@ -152,7 +155,9 @@ export async function buildReport(
     state_saved_at: state.savedAt,
     state_file_age_seconds: stateMtime === undefined ? undefined : seconds(now - stateMtime),
     live_check: (live?.systems ?? []).map((s) => ({ ...s, ok: s.error === undefined })),
+    live_check_skipped: skipped,
     launcher,
+    last_cycle: cycle ? { ...cycle, age_seconds: seconds(now - Date.parse(cycle.at)) } : undefined,
     in_flight: state.launches
       .map((l) => ({
         instance: l.instance,
@@ -166,7 +171,7 @@ export async function buildReport(
         live_state: live?.launches.get(l.id),
         launch_command:
           l.phase === 'starting'
-            ? { state: live?.commands.get(l.id) ?? 'unknown', host: l.command?.host, pid: l.command?.pid }
+            ? { state: live?.commands.get(l.id), host: l.command?.host, pid: l.command?.pid }
             : undefined,
       }))
       .sort((a, b) => a.instance.localeCompare(b.instance) || a.launched_at.localeCompare(b.launched_at)),
@@ -174,6 +179,8 @@ export async function buildReport(
       .map(([instance, b]) => ({ instance, ...b, seconds_left: seconds(Date.parse(b.until) - now) }))
       .filter((b) => b.seconds_left > 0),
     recent_failures: state.recentFailures,
+    pickups: summarisePickups(state.recentPickups ?? []),
+    recent_pickups: state.recentPickups ?? [],
     jobs_near_drop: (state.queueWaits ?? []).map((w) => ({
       ...w,
       seconds_left: seconds(Date.parse(w.dropAt) - now),

@@ -1,3 +1,4 @@
+import { lastCycleText, pickupText } from './figures-text.js';
 import { age } from './human-age.js';
 import type { StatusReport } from './status-report.js';
 
@@ -19,7 +20,7 @@ function liveText(launch: StatusReport['in_flight'][number]): string {
 }
 
 /** The report for people. */
-export function renderStatus(report: StatusReport): string {
+export function renderStatus(report: StatusReport, now = Date.now()): string {
   const lines: string[] = [];
   lines.push(`config ${report.config_file} (name "${report.name}"), data directory ${report.data_dir}`);
   lines.push(
@@ -35,6 +36,7 @@ export function renderStatus(report: StatusReport): string {
   } else {
     lines.push('launcher: not running');
   }
+  if (report.last_cycle) lines.push(lastCycleText(report.last_cycle));
 
   lines.push('');
   const byInstance = new Map<string, StatusReport['in_flight']>();
@@ -62,8 +64,15 @@ export function renderStatus(report: StatusReport): string {
         : `  ${what}: could not ask, so the runners above are as last recorded: ${check.error}`,
     );
   }
-  if (report.live_check.length === 0 && report.in_flight.length > 0)
+  if (report.live_check_skipped && report.in_flight.length > 0)
+    lines.push(`  (as last recorded: ${report.live_check_skipped})`);
+  else if (report.live_check.length === 0 && report.in_flight.length > 0)
     lines.push('  (as last recorded: no batch system here can tell which still run)');
+
+  if (report.pickups.length > 0) {
+    lines.push('', 'pending to launch (the recent launched jobs):');
+    for (const p of report.pickups) lines.push(`  ${pickupText(p, now)}`);
+  }
 
   if (report.backoff.length > 0) {
     lines.push('', 'launch backoff:');

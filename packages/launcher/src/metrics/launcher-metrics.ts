@@ -1,4 +1,5 @@
 import type { CycleResult } from '../cycle-result.js';
+import { PendingSince } from '../pickup-times.js';
 import type { MatchableJob } from '../match.js';
 import type { LauncherObserver, LaunchOutcome } from '../observer.js';
 import type { LaunchState } from '../state.js';
@@ -13,17 +14,6 @@ const OUTCOMES: readonly LaunchOutcome[] = ['submitted', 'failed', 'interrupted'
 /** Buckets of pending-to-launch times in seconds: 1 s to 1 h. */
 export const PENDING_TO_LAUNCH_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
 
-/** When a pending job became pending (ms): from `queued_duration` when GitLab sends it, else `created_at`. */
-function pendingSince(job: MatchableJob, listedAt: number): number | undefined {
-  const j = job as { queued_duration?: unknown; created_at?: unknown };
-  if (typeof j.queued_duration === 'number') return listedAt - j.queued_duration * 1000;
-  if (typeof j.created_at === 'string') {
-    const t = Date.parse(j.created_at);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
 /**
  * The launcher's Prometheus metrics: an observer of its cycles plus what the CLI reports (GitLab answers,
  * token expiry). {@link LauncherMetrics.render} gives the text exposition format.
@@ -31,7 +21,7 @@ function pendingSince(job: MatchableJob, listedAt: number): number | undefined {
 export class LauncherMetrics implements LauncherObserver {
   readonly registry = new Registry();
   readonly #instances: readonly string[];
-  readonly #pendingSince = new Map<number, number>();
+  readonly #pendingSince = new PendingSince();
   readonly #pending = this.registry.gauge(
     `${P}pending_jobs`,
     'Pending jobs matched to each runner instance in the last cycle.',
@@ -87,26 +77,14 @@ export class LauncherMetrics implements LauncherObserver {
   }
 
   pendingJobs(jobs: readonly MatchableJob[], at: Date): void {
-    const now = at.getTime();
-    const seen = new Set<number>();
-    for (const job of jobs) {
-      seen.add(job.id);
-      if (this.#pendingSince.has(job.id)) continue;
-      const since = pendingSince(job, now);
-      if (since !== undefined) this.#pendingSince.set(job.id, since);
-    }
-    for (const id of this.#pendingSince.keys()) if (!seen.has(id)) this.#pendingSince.delete(id);
+    this.#pendingSince.seen(jobs, at);
   }
 
   launch(event: { instance: string; jobIds: readonly number[]; outcome: LaunchOutcome; at: Date }): void {
     this.#launches.inc({ instance: event.instance, outcome: event.outcome });
     if (event.outcome !== 'submitted') return;
-    for (const id of event.jobIds) {
-      const since = this.#pendingSince.get(id);
-      if (since === undefined) continue;
-      this.#pickup.observe({ instance: event.instance }, Math.max(0, (event.at.getTime() - since) / 1000));
-      this.#pendingSince.delete(id);
-    }
+    for (const { seconds } of this.#pendingSince.take(event.jobIds, event.at))
+      this.#pickup.observe({ instance: event.instance }, seconds);
   }
 
   cycle(result: CycleResult, state: Readonly<LaunchState>, at: Date): void {
