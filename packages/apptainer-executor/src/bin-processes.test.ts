@@ -5,9 +5,13 @@
 import { join } from 'node:path';
 import {
   formatSurvivors,
+  killSurvivors,
   makeTempDir,
   measureSurvivors,
   removeTempDirs,
+  runStepEnding,
+  survivorCount,
+  survivorScript,
   type StandInApptainerOptions,
   type StepEnding,
   type SurvivorCounts,
@@ -48,9 +52,55 @@ function expectNoSurvivors(table: Map<StepEnding, SurvivorCounts>) {
 }
 
 describe('processes of a step', () => {
-  it('in the image (a PID namespace): none outlives the step, nor a SIGKILL of its process group', async () => {
-    const table = await measure('build_script', ['end', 'term', 'kill-group']);
+  it.concurrent('in the image: none outlives the step, and none outlives cleanup after a SIGKILL', async () => {
+    const table = await measure('build_script', ['end', 'term', 'kill-group', 'kill-process']);
     expectNoSurvivors(table);
-    for (const counts of table.values()) for (const c of Object.values(counts)) expect(c.afterStep).toBe(0);
+    // The PID namespace takes every process at once when the step's process group is SIGKILLed.
+    for (const c of Object.values(table.get('kill-group')!)) expect(c.afterStep).toBe(0);
+  });
+
+  it.concurrent('on the host (predefined stages): none outlives the step, none outlives cleanup', async () => {
+    expectNoSurvivors(await measure('get_sources', ['end', 'term', 'kill-group', 'kill-process']));
+  });
+
+  it.concurrent('in the image where the node allows no PID namespace: the same, by the step marker', async () => {
+    expectNoSurvivors(
+      await measure('build_script', ['end', 'term', 'kill-group', 'kill-process'], { pidNamespace: false }),
+    );
+  });
+
+  it('cleanup of one job ends its processes only, never those of another job running beside it', async () => {
+    const t = await setup();
+    const jobs = [
+      { id: 960, stage: 'build_script' },
+      { id: 961, stage: 'get_sources' },
+    ].map((j) => ({
+      ...j,
+      session: t.session({ id: j.id, image: 'alpine:3.20' }),
+      token: `${process.pid}-x${j.id}`,
+    }));
+    try {
+      for (const j of jobs) {
+        expect((await j.session.config()).exitCode).toBe(0);
+        expect((await j.session.prepare()).exitCode).toBe(0);
+      }
+      // Both steps at once, each executor SIGKILLed alone: their processes live on until cleanup.
+      await Promise.all(
+        jobs.map((j) => {
+          const ready = join(makeTempDir(), 'ready');
+          const body = `${survivorScript(j.token, ready)}\nsleep 600`;
+          return runStepEnding(t.executor, j.session, j.stage, body, 'kill-process', ready);
+        }),
+      );
+      const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
+      expect([survivorCount(a.token), survivorCount(b.token)]).toEqual([5, 5]);
+      expect((await a.session.cleanup()).exitCode).toBe(0);
+      expect([survivorCount(a.token), survivorCount(b.token)]).toEqual([0, 5]);
+      const cleanedB = await b.session.cleanup();
+      expect(cleanedB.stderr).toMatch(/Ended \d+ processes the job left running/);
+      expect([survivorCount(a.token), survivorCount(b.token)]).toEqual([0, 0]);
+    } finally {
+      for (const j of jobs) killSurvivors(j.token);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Env } from './job-environment.js';
-import { descendants, signalAll, waitGone } from '@mr/node-kit/process-tree';
+import { processStat } from '@mr/node-kit/proc';
+import { descendants, killProcesses, signalAll } from '@mr/node-kit/process-tree';
 
 /** Where the executor's output goes: the job log (gitlab-runner reads both streams). */
 export interface ExecutorIo {
@@ -29,6 +30,8 @@ export interface ChildResult {
   signal: NodeJS.Signals | null;
   /** Whether the run was cancelled through `signal`. */
   canceled: boolean;
+  /** The child's start time (as `processStat` gives it), to tell what it started from what was there. */
+  startTime?: string | undefined;
 }
 
 /** The number of a signal on this platform (SIGABRT is 6: a script ended by it exits as 134). */
@@ -61,31 +64,36 @@ export function runChild(
       cwd: options.cwd,
       stdio: ['ignore', direct ? 'inherit' : 'pipe', direct ? 'inherit' : 'pipe'],
     });
+    const startTime = child.pid === undefined ? undefined : processStat(child.pid)?.startTime;
     if (!direct) {
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => io.stdout.write(chunk));
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => io.stderr.write(chunk));
     }
     let canceled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    // The processes under the child when the cancel came: none of them may outlive the step.
-    const tree = new Set<number>();
+    // The processes under the child when the cancel came, with their start times (a pid that a new process
+    // reused later is not theirs): none of them may outlive the step.
+    const tree = new Map<number, string>();
+    const remember = (pids: Iterable<number>) => {
+      for (const pid of pids) {
+        const start = processStat(pid)?.startTime;
+        if (start !== undefined && !tree.has(pid)) tree.set(pid, start);
+      }
+    };
+    const treeNow = () =>
+      [...tree].filter(([pid, start]) => processStat(pid)?.startTime === start).map(([pid]) => pid);
     const onAbort = () => {
       if (canceled || child.pid === undefined) return;
       canceled = true;
       const name = abortSignalName(signal);
       options.onForward?.(name);
-      for (const pid of descendants(child.pid)) tree.add(pid);
+      remember(descendants(child.pid));
       child.kill(name);
-      signalAll(tree, name);
+      signalAll(treeNow(), name);
       killTimer = setTimeout(() => {
-        // Freeze the tree first so that nothing forks away while it is being killed.
+        // Stopped first, so that nothing forks away while it is being killed.
         const root = child.pid!;
-        signalAll([root, ...tree], 'SIGSTOP');
-        for (const pid of descendants(root)) tree.add(pid);
-        signalAll(tree, 'SIGSTOP');
-        for (const pid of descendants(root)) tree.add(pid);
-        child.kill('SIGKILL');
-        signalAll(tree, 'SIGKILL');
+        void killProcesses(() => [root, ...descendants(root), ...treeNow()]);
       }, options.killTimeout);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -94,17 +102,16 @@ export function runChild(
       if (killTimer) clearTimeout(killTimer);
       // After a cancel, whatever the child left behind (reparented orphans) goes too, and is gone before
       // the step ends.
-      if (canceled) {
-        signalAll(tree, 'SIGKILL');
-        await waitGone(tree);
-      }
+      if (canceled) await killProcesses(treeNow);
     };
     child.once('error', (error) => {
       void done().then(() => reject(error));
     });
     child.once('close', (code, killedBy) => {
       const byNumber = killedBy ? signalNumber(killedBy) : 0;
-      void done().then(() => resolve({ code: code ?? 128 + byNumber, signal: killedBy, canceled }));
+      void done().then(() =>
+        resolve({ code: code ?? 128 + byNumber, signal: killedBy, canceled, startTime }),
+      );
     });
   });
 }

@@ -2,6 +2,7 @@ import { chmod, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unmarkInUse } from './image-usage.js';
 import type { StepContext } from './step-context.js';
+import { endJobProcesses, jobKey } from './step-processes.js';
 
 /** Makes every directory under `dir` writable so that files in read-only directories can be removed. */
 async function makeWritable(dir: string): Promise<void> {
@@ -13,12 +14,18 @@ async function makeWritable(dir: string): Promise<void> {
 }
 
 /**
- * cleanup: removes the job's builds directory and its in-use markers. Idempotent: gitlab-runner calls it
- * after every failed prepare attempt, and whatever is already gone is fine.
+ * cleanup: ends every process a step of the job left running (after gitlab-runner SIGKILLed a step, its
+ * processes may live on), then removes the job's builds directory and its in-use markers. Idempotent:
+ * gitlab-runner calls it after every failed prepare attempt, and whatever is already gone is fine.
  */
 export async function cleanupStep(context: StepContext): Promise<void> {
   const { settings, job } = context;
   const jobId = job.jobId();
+  const ended = await endJobProcesses(jobKey(job, settings));
+  if (ended.length > 0)
+    context.logger.info(
+      `Ended ${ended.length} process${ended.length === 1 ? '' : 'es'} the job left running`,
+    );
   const jobDir = join(settings.builds_dir, jobId);
   try {
     await rm(jobDir, { recursive: true, force: true });

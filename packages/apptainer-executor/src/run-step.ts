@@ -10,6 +10,7 @@ import { markInUse, touchImage } from './image-usage.js';
 import { resolveJobImage } from './job-image.js';
 import { runsInImage } from './stages.js';
 import type { StepContext, StepResult } from './step-context.js';
+import { endStepProcesses, jobKey, STEP_VARIABLE, stepMarker } from './step-processes.js';
 
 const isDir = (path: string) =>
   stat(path).then(
@@ -80,17 +81,42 @@ async function refusesWritableTmpfs(
  * apptainer failure before the script started (no marker file) throws, as a system failure.
  */
 export async function runStep(context: StepContext, script: string, stage: string): Promise<StepResult> {
+  const marker = stepMarker(jobKey(context.job, context.settings), stage);
+  let since: string | undefined;
+  try {
+    return await runMarked(context, script, stage, marker, (start) => {
+      since = start;
+    });
+  } finally {
+    // What the step left running ends with it: in the image, the PID namespace took it already, unless the
+    // node does not allow one; on the host, nothing else would.
+    const ended = await endStepProcesses(marker, since);
+    if (ended.length > 0)
+      context.logger.info(
+        `Ended ${ended.length} process${ended.length === 1 ? '' : 'es'} that ${stage} left running`,
+      );
+  }
+}
+
+async function runMarked(
+  context: StepContext,
+  script: string,
+  stage: string,
+  marker: string,
+  started: (startTime: string | undefined) => void,
+): Promise<StepResult> {
   const { settings, job, logger } = context;
   const jobDir = join(settings.builds_dir, job.jobId());
   const cwd = await workingDir(context, jobDir);
   if (!runsInImage(stage, settings.predefined_stages)) {
     const result = await runChild('/bin/sh', ['-c', HOST_WRAPPER, 'sh', script], {
-      env: context.env,
+      env: { ...context.env, [STEP_VARIABLE]: marker },
       cwd,
       io: context.io,
       signal: context.signal,
       killTimeout: settings.kill_timeout,
     });
+    started(result.startTime);
     return scriptResult(result, context, `of ${stage} on the host`);
   }
 
@@ -115,20 +141,27 @@ export async function runStep(context: StepContext, script: string, stage: strin
     await touchImage(path);
   }
   const scriptDir = dirname(script);
-  const marker = join(scriptDir, `.mr-executor-started-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const startedFile = join(
+    scriptDir,
+    `.mr-executor-started-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   const binds = [...new Set([bindPath(scriptDir, 'the script directory'), bindPath(jobDir, 'builds_dir')])];
   if (settings.cache_dir && !binds.includes(settings.cache_dir))
     binds.push(bindPath(settings.cache_dir, 'cache_dir'));
   binds.push(...settings.mount);
   const jobHome = join(jobDir, JOB_HOME);
   if (settings.home === 'job') await mkdir(jobHome, { recursive: true });
-  const input = { image: path, binds, pwd: cwd, marker, script, jobHome };
+  const input = { image: path, binds, pwd: cwd, marker: startedFile, script, jobHome };
   const args = execArguments(settings, tool, input);
   logger.debug(`${tool.path} ${args.join(' ')}`);
   let result: ChildResult;
   try {
     result = await runChild(tool.path, args, {
-      env: execEnvironment(tool, context.env, settings),
+      env: {
+        ...execEnvironment(tool, context.env, settings),
+        [STEP_VARIABLE]: marker,
+        [`${tool.prefix}ENV_${STEP_VARIABLE}`]: marker,
+      },
       cwd,
       io: context.io,
       signal: context.signal,
@@ -143,13 +176,14 @@ export async function runStep(context: StepContext, script: string, stage: strin
       { cause: error },
     );
   }
-  const started = await stat(marker).then(
+  started(result.startTime);
+  const scriptStarted = await stat(startedFile).then(
     () => true,
     () => false,
   );
-  await unlink(marker).catch(() => {});
+  await unlink(startedFile).catch(() => {});
   if (result.code === 0) return { ok: true };
-  if (!started && !result.canceled) {
+  if (!scriptStarted && !result.canceled) {
     if (settings.writable_tmpfs && (await refusesWritableTmpfs(context, tool, input))) {
       throw new ExecutorError(
         'MR_EXECUTOR_WRITABLE_TMPFS_REFUSED',

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** What `/proc/<pid>/stat` says about a process (Linux; field numbers as in proc(5)). */
 export interface ProcessStat {
@@ -65,4 +65,25 @@ export function processAlive(pid: number): boolean {
 export function processRunning(pid: number): boolean {
   const stat = processStat(pid);
   return stat !== undefined && stat.state !== 'Z';
+}
+
+/** The user id that owns a process (of its `/proc/<pid>` entry), or undefined when it is gone. */
+export function processUid(pid: number): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The environment a process was started with (`/proc/<pid>/environ`, as `NAME=value` entries), or undefined
+ * when it is gone or not readable (another user's, or a set-user-ID program's).
+ */
+export function processEnvironment(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
 }

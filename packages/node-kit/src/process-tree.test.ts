@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { waitUntil } from '@mr/test-support';
 import { describe, expect, it } from 'vitest';
-import { processRunning } from './proc.js';
-import { descendants, signalAll, signalGroup, waitGone } from './process-tree.js';
+import { processEnvironment, processRunning, processUid } from './proc.js';
+import { descendants, killProcesses, signalAll, signalGroup, waitGone } from './process-tree.js';
 
 /** Starts `sh` with a grandchild and waits until both have reported their pids on stdout. */
 async function tree(detached: boolean) {
@@ -45,5 +45,20 @@ describe('process trees', () => {
     signalAll([grandchild, child.pid!], 'SIGKILL');
     expect(await waitGone([grandchild, child.pid!])).toEqual([]);
     expect(processRunning(grandchild)).toBe(false);
+  });
+
+  it('kills a tree that keeps forking, including what forked while it was being stopped', async () => {
+    const child = spawn('sh', ['-c', 'while :; do sleep 30 & sleep 0.01; done'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, NODE_KIT_TEST_MARK: 'forking' },
+    });
+    await waitUntil(() => descendants(child.pid!).length >= 3, 20_000, 'the forks');
+    expect(processEnvironment(child.pid!)).toContain('NODE_KIT_TEST_MARK=forking');
+    expect(processUid(child.pid!)).toBe(process.getuid!());
+    const killed = await killProcesses(() => [child.pid!, ...descendants(child.pid!)]);
+    expect(killed.length).toBeGreaterThanOrEqual(3);
+    expect(killed.filter(processRunning)).toEqual([]);
+    expect(processEnvironment(999_999_999)).toBeUndefined();
   });
 });
