@@ -110,7 +110,7 @@ describe('status --watch', () => {
 
   const noPython = spawnSync('python3', ['-c', 'import pty'], { timeout: 30_000 }).status !== 0;
   it.skipIf(noPython)(
-    `redraws in place on a terminal, fits its width, and shows the cursor again after Ctrl-C${noPython ? ' (skipped: no python3 with pty)' : ''}`,
+    `redraws in place on a terminal, fits its width (also after a resize), and shows the cursor again after Ctrl-C${noPython ? ' (skipped: no python3 with pty)' : ''}`,
     async () => {
       const dir = makeTempDir();
       const dataDir = join(dir, 'data');
@@ -134,8 +134,8 @@ describe('status --watch', () => {
           'python3',
           [
             join(import.meta.dirname, 'pty-run.py'),
-            '30',
-            '60',
+            ...['30', '60'], // rows and columns
+            ...['30', '40'], // after a resize (SIGUSR1)
             process.execPath,
             binPath('gitlab-meta-runner'),
             ...args,
@@ -157,18 +157,26 @@ describe('status --watch', () => {
           child.stdin.write('\x03');
           return exited;
         };
-        return { out: () => out, interrupt };
+        const resize = () => child.kill('SIGUSR1');
+        return { out: () => out, interrupt, resize };
       };
       const HOME = '\x1b[H';
       const colour = watch({});
       // Three frames: drawn, then redrawn in place (cursor home, each line cleared to its end, the rest below).
       await eventually(() => colour.out().split(HOME).length > 3, 60_000, 'three frames');
+      const beforeResize = colour.out();
+      colour.resize();
+      // A resized window is cleared and drawn again at once, to its new width.
+      await eventually(() => colour.out().split('\x1b[2J').length > 2, 60_000, 'the redraw after the resize');
       expect(await colour.interrupt()).toBe(0);
-      const text = colour.out();
+      const afterResize = colour.out().split('\x1b[2J')[2]!.split(HOME)[1]!;
+      const narrow = afterResize.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\r\n');
+      expect(Math.max(...narrow.map((l) => l.length))).toBeLessThanOrEqual(39);
+      expect(narrow[0]).toBe(`gitlab-meta-runner status --watch: "...`);
+      const text = beforeResize;
       expect(text.startsWith('\x1b[?25l')).toBe(true); // cursor hidden first
-      expect(text.trimEnd().endsWith('\x1b[?25h')).toBe(true); // and shown again at the end
-      expect(text).toContain('\x1b[2J'); // the first frame clears the screen, once
-      expect(text.split('\x1b[2J')).toHaveLength(2);
+      expect(colour.out().trimEnd().endsWith('\x1b[?25h')).toBe(true); // and shown again at the end
+      expect(text.split('\x1b[2J')).toHaveLength(2); // the first frame clears the screen, the next ones not
       const frames = text.split(HOME).slice(1);
       const frame = frames.at(-2)!;
       expect(frame).toContain('\x1b[K\r\n'); // each line cleared to its end (the terminal turns \n into \r\n)
