@@ -24,7 +24,7 @@ status_command = ["bg-status"]
 stdin = """
 #!/bin/sh
 # token: $MR_TEST_TOKEN
-exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
 """
 group_size = 2
 timeout = 30
