@@ -23,7 +23,9 @@ export function tokenExpiryRefreshMs(config: Pick<Config, 'rotate_tokens_within'
 /**
  * When `run` reads the tokens' expiry again for its metrics: at the start, then every `everyMs`, and at the
  * next chance after GitLab first refuses the management token (401), so that a token whose expiry changed
- * in GitLab (an expiry added to a token that had none, as GitLab 16.0 did) shows its new expiry. A refusal
+ * in GitLab shows its new expiry: GitLab 16.0 removed tokens without expiry and added expiry dates to existing
+ * ones (gitlabhq doc/user/profile/personal_access_tokens.md, "Create a personal access token", at commit
+ * e8d2c2579383897a1dd7f9debd359abe8ae8373d). A refusal
  * that goes on costs one more read, not one per cycle: the next read after a 401 waits for an answer other
  * than 401 in between. The reads' own answers do not count.
  */
