@@ -75,7 +75,7 @@ describe('check-config', () => {
       'warning: management_token is still the placeholder of the example; configure and run need a real token\n',
     );
     expect(result.stdout).toMatch(
-      /^OK: .*config\.toml: 1 runner instance \(test-runner\); \[runner\], \[executor\] and \[launch\] instantiated for each\n$/,
+      /^OK: .*config\.toml: 1 runner instance \(test-runner\) for project gitlab-org\/gitlab; \[runner\], \[executor\] and \[launch\] instantiated for each\n$/,
     );
     expect(result.exitCode).toBe(0);
   });
@@ -262,6 +262,24 @@ environment = ["LEAK=$GITLAB_TOKEN"]
     );
     expect(gpu.launch.batch_system).toBe('slurm');
     expect(gpu.executor.builds_dir).toBe(`${process.env.HOME}/builds/gpu`);
+  });
+
+  it('says what the config covers: a group with its subgroups, in the text and in --json', async () => {
+    const { path, args } = await setup();
+    writeFileSync(path, config.replace('project = "group/project"', 'group = "lab"'));
+    const text = await runCli(['show-config', ...args], { env });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/^# Its runners take the jobs of group lab and its subgroups\.$/m);
+    expect((parseTomlText(text.stdout, 'stdout') as { group?: string }).group).toBe('lab');
+    const json = JSON.parse((await runCli(['show-config', '--json', ...args], { env })).stdout);
+    expect(json.scope).toEqual({
+      kind: 'group',
+      group: 'lab',
+      includeSubgroups: true,
+      description: 'group lab and its subgroups',
+    });
+    const checked = await runCli(['check-config', '--config-file', path], { env });
+    expect(checked.stdout).toMatch(/1 runner instance \(gpu\) for group lab and its subgroups;/);
   });
 
   it('prints JSON with --json, honouring --generated-config-file', async () => {

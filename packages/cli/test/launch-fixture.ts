@@ -30,6 +30,8 @@ export interface FixtureOptions {
   env?: Record<string, string>;
   /** Extra top-level keys of the config file (TOML lines). */
   top?: string;
+  /** What the config covers, in place of `project = <the first project>`: `group = "lab"`, `projects = [...]`. */
+  scope?: string;
 }
 
 export interface LaunchFixture {
@@ -117,7 +119,7 @@ export async function launchFixture(options: FixtureOptions): Promise<LaunchFixt
   writeFileSync(
     configFile,
     `name = "meta"
-project = ${tomlString(sim.project.path)}
+${options.scope ?? `project = ${tomlString(sim.project.path)}`}
 hostname = ${tomlString(sim.url)}
 management_token = "$MR_TEST_TOKEN"
 ${options.top ?? ''}

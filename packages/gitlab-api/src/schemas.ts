@@ -47,9 +47,16 @@ export const createdRunnerSchema = z.looseObject({
   token_expires_at: z.string().nullish(),
 });
 
-/** A runner's details as returned by `PUT /runners/:id` and `GET /runners/:id`. */
+/**
+ * A runner's details as returned by `PUT /runners/:id` and `GET /runners/:id` (Entities::Ci::RunnerDetails:
+ * its type, and for a project runner the projects it serves).
+ */
 export const runnerSchema = z.looseObject({
   id: z.number().int(),
+  runner_type: z.string().nullish(),
+  projects: z
+    .array(z.looseObject({ id: z.number().int(), path_with_namespace: z.string().nullish() }))
+    .nullish(),
   description: z.string().nullish(),
   tag_list: z.array(z.string()).nullish(),
   run_untagged: z.boolean().nullish(),

@@ -17,8 +17,8 @@ import { BatchSystems } from './batch-systems.js';
 import { LauncherError } from './errors.js';
 import { Launcher, type LauncherOptions, type LaunchSettings } from './launcher.js';
 import { checkLiveLaunches, type LiveLaunches } from './live-launches.js';
-import type { MatchableJob } from './match.js';
 import type { LauncherObserver } from './observer.js';
+import { pendingJobSource } from './pending-source.js';
 import type { PlanInstance } from './plan.js';
 import type { ResourceRunnerSync } from './resource-cycle.js';
 import type { ResourceInstance, ResourceSet } from './resources.js';
@@ -182,11 +182,7 @@ export async function openLauncher(
       logger,
       onResponse: options.onGitLabResponse,
     });
-  let projectId: number | undefined;
-  const listPendingJobs = async (signal: AbortSignal): Promise<MatchableJob[]> => {
-    projectId ??= (await client.getProject(config.project, { signal })).id;
-    return client.listPendingJobs(projectId, { signal });
-  };
+  const listPendingJobs = pendingJobSource(client, config, logger);
   // Resource runners registered before (their launches may still be in flight), then those seen from now on.
   const resourceSets = new Map<string, ResourceSet>();
   const registry = await readResourceRunners(resourceRunnersPath(dataDir, config.name));

@@ -10,6 +10,7 @@ export function launchFields(record: LaunchRecord): Record<string, unknown> {
   return {
     instance: record.instance,
     num_jobs: record.numJobs,
+    ...(record.projects?.length ? { projects: record.projects.join(',') } : {}),
     batch_job: record.batchJobId
       ? batchJobKey({ id: record.batchJobId, cluster: record.cluster })
       : undefined,

@@ -33,6 +33,7 @@ export type {
   LaunchRecord,
   LaunchState,
   PickupRecord,
+  ProjectPendingRecord,
 } from './state.js';
 export { loadState } from './state-file.js';
 export { EXPOSITION_CONTENT_TYPE, Registry } from './metrics/exposition.js';

@@ -33,6 +33,7 @@ export async function launchAll(
       instance: launch.instance,
       numJobs: launch.numJobs,
       jobIds: launch.jobIds,
+      ...(core.projectsOf(launch.jobIds).length > 0 ? { projects: core.projectsOf(launch.jobIds) } : {}),
       launchedAt,
       phase: 'starting',
     };

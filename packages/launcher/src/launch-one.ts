@@ -53,7 +53,12 @@ export async function launchOne(
   const { logger, options } = core;
   const secrets = core.secrets;
   const fail = (error: LaunchCommandError): LaunchFailure => {
-    const fields = { instance: record.instance, num_jobs: record.numJobs, code: error.code };
+    const fields = {
+      instance: record.instance,
+      num_jobs: record.numJobs,
+      ...(record.projects?.length ? { projects: record.projects.join(',') } : {}),
+      code: error.code,
+    };
     logger.error(error.message, {
       ...fields,
       exit_code: error.exitCode,

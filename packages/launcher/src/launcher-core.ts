@@ -20,6 +20,8 @@ export interface LauncherCore {
   save(): Promise<void>;
   /** Saves while launch commands run: a failure is kept and thrown at the end of the cycle. */
   saveQuietly(): Promise<void>;
+  /** The paths of the projects of pending jobs of this cycle, each once (empty without projects). */
+  projectsOf(jobIds: readonly number[]): string[];
   /** Why the lock was lost, once it was. */
   lockLost(): string | undefined;
   /** When the pending jobs of the cycles became pending (for the pickup times of launches). */

@@ -18,6 +18,7 @@ import { KeepAlive } from './keep-alive.js';
 import { JobMatcher, type MatchableJob } from './match.js';
 import { notify } from './observer.js';
 import { PendingSince } from './pickup-times.js';
+import { countByProject, projectsOfJobs } from './project-counts.js';
 import { planLaunches } from './plan.js';
 import { reassignEndedJobs } from './reassign.js';
 import { type PaceSettings, PollPacer, type RateLimitSnapshot } from './poll-pace.js';
@@ -69,6 +70,8 @@ export class Launcher {
   readonly #tokenCheck: TokenCheck | undefined;
   readonly #keepAlive: KeepAlive | undefined;
   readonly #trigger = new CycleTrigger();
+  /** Job id → its project's path, for the pending jobs of the current cycle. */
+  #jobProjects = new Map<number, string>();
 
   private constructor(options: LauncherOptions, state: LaunchState, lock: HeldLock) {
     this.options = options;
@@ -96,6 +99,7 @@ export class Launcher {
       saveQuietly: () => this.#saveQuietly(),
       lockLost: () => this.#lockLost,
       pendingSince: new PendingSince(),
+      projectsOf: (jobIds) => projectsOfJobs(jobIds, this.#jobProjects),
     };
   }
 
@@ -221,6 +225,8 @@ export class Launcher {
     }
     const now = this.#now();
     const pendingIds = new Set(jobs.map((job) => job.id));
+    this.#jobProjects = new Map();
+    for (const job of jobs) if (job.project) this.#jobProjects.set(job.id, job.project);
     this.#handOn([...this.#ended.splice(0), ...ended], pendingIds);
     if (!dryRun) {
       notify(this.options.observer, 'pendingJobs', jobs, now);
@@ -282,6 +288,8 @@ export class Launcher {
     // After the launches, so that a job near a limit names the batch job just submitted for it.
     await this.#queueWait(jobs, matches.byInstance, now, signal);
     result.inFlight = this.state.launches.length;
+    const launched = new Set(this.state.launches.flatMap((l) => l.jobIds));
+    this.state.projects = countByProject(jobs, new Set(result.matchedJobIds), launched);
     await this.#saveQuietly();
     if (this.#saveError) {
       const error = this.#saveError;
@@ -305,7 +313,8 @@ export class Launcher {
     const created = new Map(jobs.map((job) => [job.id, job.created_at]));
     const waiting: WaitingJob[] = [];
     for (const [instance, ids] of byInstance)
-      for (const id of ids) waiting.push({ id, instance, createdAt: created.get(id) });
+      for (const id of ids)
+        waiting.push({ id, instance, project: this.#jobProjects.get(id), createdAt: created.get(id) });
     const near = jobsNearLimits(waiting, this.state.launches, now);
     reportNearLimits(near, this.state.queueWaits ?? [], this.#logger);
     this.state.queueWaits = near;
@@ -380,6 +389,7 @@ export class Launcher {
         "a launch that ended took another launch's job; that launch now counts for its job",
         {
           job: moved.job,
+          ...(this.#jobProjects.has(moved.job) ? { project: this.#jobProjects.get(moved.job) } : {}),
           ended_launch: moved.from,
           launch: moved.to,
           taken_job: moved.replaced,

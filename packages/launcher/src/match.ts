@@ -12,6 +12,8 @@ export interface MatchableInstance {
 export interface MatchableJob {
   id: number;
   tag_list: readonly string[];
+  /** The path of the job's project (`group/project`), for messages and per-project counts. */
+  project?: string | undefined;
   /** The job's name in the pipeline (for messages). */
   name?: string | null | undefined;
   /** GitLab's `created_at`: when the job was created (for the queue-wait limits). */

@@ -18,6 +18,8 @@ export const NEAR_LIMIT_SHARE = 0.75;
 export interface WaitingJob {
   id: number;
   instance: string;
+  /** The path of the job's project, when known. */
+  project?: string | undefined;
   createdAt: string | null | undefined;
 }
 
@@ -51,6 +53,7 @@ export function jobsNearLimits(
     near.push({
       job: job.id,
       instance: job.instance,
+      ...(job.project ? { project: job.project } : {}),
       batchJob: batchJobName(launch),
       batchState: launch?.batchState,
       pendingSince: new Date(created).toISOString(),
@@ -77,8 +80,10 @@ export function reportNearLimits(
       r.limit === '1h'
         ? 'GitLab drops it at 1 h unless a runner that can take it is online'
         : 'GitLab drops every job still pending at 24 h';
-    logger.warn(`job ${r.job} pending since ${r.pendingSince} ${waitsOn}; ${rule} (at ${r.dropAt})`, {
+    const of = r.project ? ` of ${r.project}` : '';
+    logger.warn(`job ${r.job}${of} pending since ${r.pendingSince} ${waitsOn}; ${rule} (at ${r.dropAt})`, {
       job: r.job,
+      ...(r.project ? { project: r.project } : {}),
       instance: r.instance,
       ...(r.batchJob ? { batch_job: r.batchJob } : {}),
       code: 'MR_LAUNCH_JOB_NEAR_DROP',

@@ -8,6 +8,7 @@ import {
   type LaunchRecord,
   type LaunchState,
   type PickupRecord,
+  type ProjectPendingRecord,
   type QueueWaitRecord,
   RECENT_FAILURES_KEPT,
   RECENT_PICKUPS_KEPT,
@@ -48,6 +49,12 @@ function checkLaunch(value: unknown, where: string, problems: string[]): LaunchR
   );
   need(isIsoDate(value.launchedAt), 'launchedAt', 'a date');
   need(value.phase === 'starting' || value.phase === 'submitted', 'phase', '"starting" or "submitted"');
+  need(
+    value.projects === undefined ||
+      (Array.isArray(value.projects) && value.projects.every((p) => typeof p === 'string')),
+    'projects',
+    'an array of project paths',
+  );
   need(value.batchJobId === undefined || typeof value.batchJobId === 'string', 'batchJobId', 'a string');
   need(value.cluster === undefined || typeof value.cluster === 'string', 'cluster', 'a string');
   need(
@@ -72,6 +79,7 @@ function checkLaunch(value: unknown, where: string, problems: string[]): LaunchR
     instance: value.instance as string,
     numJobs: value.numJobs as number,
     jobIds: [...(value.jobIds as number[])],
+    ...(Array.isArray(value.projects) ? { projects: [...(value.projects as string[])] } : {}),
     launchedAt: value.launchedAt as string,
     phase: value.phase as LaunchRecord['phase'],
     batchJobId: value.batchJobId as string | undefined,
@@ -163,6 +171,16 @@ export function parseState(text: string, file: string): LaunchState {
         .slice(-RECENT_PICKUPS_KEPT)
         .map((r) => ({ at: r.at, instance: r.instance, job: r.job, seconds: r.seconds }));
     if (isCycleSummary(data.lastCycle)) state.lastCycle = data.lastCycle;
+    if (Array.isArray(data.projects))
+      state.projects = data.projects.filter(
+        (r): r is ProjectPendingRecord =>
+          isObject(r) &&
+          typeof r.project === 'string' &&
+          isCount(r.pending) &&
+          isCount(r.matched) &&
+          isCount(r.unmatched) &&
+          isCount(r.launched),
+      );
     if (isIsoDate(data.savedAt)) state.savedAt = data.savedAt;
   }
   if (problems.length > 0)
@@ -205,6 +223,7 @@ export function serializeState(state: LaunchState): string {
     refusedTokens: state.refusedTokens,
     ...(state.queueWaits?.length ? { queueWaits: state.queueWaits } : {}),
     ...(state.lastCycle ? { lastCycle: state.lastCycle } : {}),
+    ...(state.projects?.length ? { projects: state.projects } : {}),
   };
   const lines = (items: readonly unknown[]) =>
     items.length > 0 ? `\n${items.map((item) => `    ${JSON.stringify(item)}`).join(',\n')}\n  ` : '';

@@ -7,6 +7,8 @@ export interface LaunchRecord {
   numJobs: number;
   /** The pending jobs (GitLab job ids) the launch was planned for. */
   jobIds: number[];
+  /** The paths of those jobs' projects, each once (absent in state files of older versions). */
+  projects?: string[] | undefined;
   /** When the launch command started (ISO 8601). */
   launchedAt: string;
   /** `starting` while the launch command runs (or when the launcher stopped during it), then `submitted`. */
@@ -64,6 +66,8 @@ export interface RefusedTokenRecord {
 export interface QueueWaitRecord {
   job: number;
   instance: string;
+  /** The path of the job's project, when known. */
+  project?: string | undefined;
   /** The batch job it waits on (`id` or `id;cluster`), when there is a launch for its instance. */
   batchJob?: string | undefined;
   batchState?: 'queued' | 'running' | undefined;
@@ -98,6 +102,17 @@ export interface CycleSummary {
 /** How many pickup times the state keeps (the most recent). */
 export const RECENT_PICKUPS_KEPT = 50;
 
+/** The pending jobs of one project in the last cycle, for `status` (only projects that had some). */
+export interface ProjectPendingRecord {
+  project: string;
+  pending: number;
+  /** Of those, matched to an instance. */
+  matched: number;
+  unmatched: number;
+  /** Of the matched ones, those a launch in flight was planned for. */
+  launched: number;
+}
+
 /** How many failed launches the state keeps. */
 export const RECENT_FAILURES_KEPT = 20;
 
@@ -120,6 +135,8 @@ export interface LaunchState {
   recentPickups?: PickupRecord[] | undefined;
   /** The last cycle that read the pending jobs. */
   lastCycle?: CycleSummary | undefined;
+  /** The pending jobs per project in the last cycle (configs with `projects` or `group`). */
+  projects?: ProjectPendingRecord[] | undefined;
   /** When the state was last saved (ISO 8601). */
   savedAt?: string | undefined;
 }

@@ -75,7 +75,12 @@ export function reportUnmatched(
 function warnAbout(logger: Logger, jobs: readonly MatchableJob[], phrase: Phrase): void {
   if (jobs.length === 1) {
     const [job] = jobs as [MatchableJob];
-    logger.warn(phrase.one, { job: job.id, ...(job.name ? { name: job.name } : {}), tags: tagText(job) });
+    logger.warn(phrase.one, {
+      job: job.id,
+      ...(job.project ? { project: job.project } : {}),
+      ...(job.name ? { name: job.name } : {}),
+      tags: tagText(job),
+    });
   } else logger.warn(`${jobs.length} ${phrase.many}`, examples(jobs));
 }
 
@@ -85,7 +90,8 @@ function examples(
 ): Record<string, unknown> {
   const shown = jobs.slice(0, UNMATCHED_EXAMPLES).map((job) => {
     const reason = reasonOf?.(job);
-    return `${job.id}${job.name ? ` ${job.name}` : ''} (tags ${tagText(job)}${reason ? `: ${reason}` : ''})`;
+    const where = job.project ? ` in ${job.project}` : '';
+    return `${job.id}${job.name ? ` ${job.name}` : ''}${where} (tags ${tagText(job)}${reason ? `: ${reason}` : ''})`;
   });
   return {
     jobs: jobs.length,

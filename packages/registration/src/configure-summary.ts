@@ -10,6 +10,12 @@ export function formatConfigureSummary(result: ConfigureResult): string {
   list('updated', result.updated);
   list('registered again (deleted in GitLab)', result.recreated);
   list('deleted', result.deleted);
+  list('registered again for the new scope', result.moved ?? []);
+  for (const change of result.projectChanges ?? []) {
+    if (change.enabled.length > 0) lines.push(`enabled: ${change.instance} in ${change.enabled.join(', ')}`);
+    if (change.disabled.length > 0)
+      lines.push(`disabled: ${change.instance} in ${change.disabled.join(', ')}`);
+  }
   list('token renewed', result.rotated);
   list(
     'deleted orphan runners (registered, token never stored)',
@@ -23,6 +29,7 @@ export function formatConfigureSummary(result: ConfigureResult): string {
   for (const r of result.resourceRunners ?? [])
     lines.push(`resource runner kept: ${r.name} (tags ${r.tags.join(', ')})`);
   if (lines.length === 0) lines.push('no runner instances in the config and none registered');
+  if (result.target) lines.push(`runners of ${result.target}`);
   lines.push(`tokens: ${result.tokensFile}`);
   lines.push(`gitlab-runner config: ${result.generatedConfigFile}`);
   return `${lines.join('\n')}\n`;

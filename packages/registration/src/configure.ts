@@ -17,6 +17,7 @@ import { RegistrationError } from './errors.js';
 import { deleteOrphanRunners, ensureRegistrationId, type OrphanRunner } from './orphans.js';
 import { reconcileRunners } from './reconcile.js';
 import { type ConfigureFailure, rotateInStore } from './rotate.js';
+import { describeTarget, resolveTarget, type RunnerTarget } from './runner-target.js';
 import { ensureSystemId } from './system-id.js';
 import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
@@ -46,6 +47,13 @@ export interface ConfigureResult {
   recreated: string[];
   /** Removed instances whose runner was deleted (or was already gone). */
   deleted: string[];
+  /**
+   * Instances registered again because their runner no longer fits the config: a project runner when the
+   * config names a group (or the other way round), or a runner whose first project left `projects`.
+   */
+  moved: string[];
+  /** With `projects`: the projects each instance's runner was enabled in or disabled in now. */
+  projectChanges: Array<{ instance: string; enabled: string[]; disabled: string[] }>;
   /** Instances whose token was renewed. */
   rotated: string[];
   /**
@@ -54,7 +62,10 @@ export interface ConfigureResult {
    */
   orphansDeleted: OrphanRunner[];
   failed: ConfigureFailure[];
+  /** The project the runners are registered in (the first of `projects`); 0 for a group. */
   projectId: number;
+  /** Where the runners are registered, in words (`project a/b`, `projects a/b, c/d`, `group g`). */
+  target: string;
   tokensFile: string;
   generatedConfigFile: string;
   /** Instances in the generated config (those with a token). */
@@ -70,8 +81,8 @@ function asError(error: unknown): Error {
 }
 
 /**
- * `gitlab-meta-runner configure`: makes the project's runners match the config's instances, then writes the
- * generated gitlab-runner config and `.runner_system_id`.
+ * `gitlab-meta-runner configure`: makes the runners of the config's project, projects or group match its
+ * instances, then writes the generated gitlab-runner config and `.runner_system_id`.
  *
  * - It holds the tokens lock throughout (see {@link withTokensLock}): no `run` renews a token meanwhile.
  * - Once the project is read, before any change in GitLab, it proves that tokens can be stored (the data
@@ -82,7 +93,11 @@ function asError(error: unknown): Error {
  * - An instance with a stored token: its runner gets the description `<name>-<instance> [<registration
  *   id>]`, the tags and `run_untagged` of the config; if GitLab answers 404 (deleted there) it is
  *   registered again.
- * - An instance without one: a runner is registered (locked to the project, not paused).
+ * - An instance without one: a runner is registered, not paused: for `project` locked to the project, for
+ *   `projects` in the first project and then enabled in the others, for `group` as a group runner.
+ * - With `projects`, each runner is enabled in the projects of the list and disabled in the others; a
+ *   runner that does not fit the config any more (of the wrong kind, or whose first project was dropped)
+ *   is deleted and registered again (`moved`).
  * - A stored instance no longer in the config: its runner is deleted (404: already gone, fine).
  * - Then every token is verified, and refused or expiring ones are renewed (and verified again).
  *
@@ -152,7 +167,10 @@ async function configureLocked(
     rotated: [],
     failed: [],
     orphansDeleted: [],
+    moved: [],
+    projectChanges: [],
     projectId: 0,
+    target: '',
     tokensFile,
     generatedConfigFile: configFile,
     included: [],
@@ -161,13 +179,15 @@ async function configureLocked(
     systemIdCreated: false,
   };
   try {
-    const project = await client.getProject(config.project, { signal });
-    result.projectId = project.id;
+    const target: RunnerTarget = await resolveTarget(client, config, signal);
+    result.projectId =
+      target.kind === 'project' ? target.project.id : target.kind === 'projects' ? target.projects[0]!.id : 0;
+    result.target = describeTarget(target);
     const registrationId = await proveWritable(store, dataDir, config.name);
     const orphans = () =>
       deleteOrphanRunners({
         client,
-        projectId: project.id,
+        target,
         registrationId,
         storedIds: new Set(Object.values(store.tokens).map((t) => t.id)),
         logger,
@@ -177,7 +197,7 @@ async function configureLocked(
     const done = await reconcileRunners(store, {
       client,
       config,
-      projectId: project.id,
+      target,
       registrationId,
       concurrency: options.concurrency ?? 4,
       logger,
@@ -185,7 +205,15 @@ async function configureLocked(
       signal,
       keep: kept,
     });
-    for (const key of ['created', 'updated', 'recreated', 'deleted', 'failed'] as const)
+    for (const key of [
+      'created',
+      'updated',
+      'recreated',
+      'deleted',
+      'moved',
+      'projectChanges',
+      'failed',
+    ] as const)
       (result[key] as unknown[]).push(...done[key]);
     if (store.failure !== undefined) {
       const failure = asError(store.failure);
@@ -240,7 +268,9 @@ async function configureLocked(
   const order = Object.keys(config.runners);
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   const byConfig = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
-  for (const list of [result.created, result.updated, result.recreated, result.rotated]) list.sort(byConfig);
+  for (const list of [result.created, result.updated, result.recreated, result.moved, result.rotated])
+    list.sort(byConfig);
+  result.projectChanges.sort((a, b) => byConfig(a.instance, b.instance));
   result.deleted.sort();
   result.failed.sort((a, b) => byConfig(a.instance, b.instance));
   return result;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type GitLabClient, isNotFound } from '@mr/gitlab-api';
+import { type GitLabClient, isNotFound, type ListedRunner } from '@mr/gitlab-api';
 import { type Logger, silentLogger } from '@mr/logger';
 import { writeFileAtomic } from '@mr/node-kit/atomic-write';
+import { removeRunner, type RunnerTarget } from './runner-target.js';
 
 /**
  * `<data>/<name>.registration-id`: a random id (`mr-` and 12 hexadecimal digits) that `configure` puts into
@@ -56,7 +57,8 @@ export interface OrphanRunner {
 
 export interface DeleteOrphansOptions {
   client: GitLabClient;
-  projectId: number;
+  /** Where this data directory registers runners: its project(s)' project runners, or its group's. */
+  target: RunnerTarget;
   registrationId: string;
   /** Ids of the runners whose tokens are stored: never deleted. */
   storedIds: ReadonlySet<number>;
@@ -65,8 +67,24 @@ export interface DeleteOrphansOptions {
 }
 
 /**
- * Finds the project's runners that carry this data directory's registration id but whose token is not
- * stored — left behind when `configure` was killed, or lost GitLab's answer, after GitLab created the
+ * The runners that may be this data directory's: the project runners of its project (of each of its
+ * projects; an orphan of several projects is listed in each), or the group runners of its group.
+ */
+async function candidates(options: DeleteOrphansOptions): Promise<ListedRunner[]> {
+  const { client, target, signal } = options;
+  if (target.kind === 'group')
+    return client.listGroupRunners(target.group.id, { type: 'group_type', signal });
+  const projects = target.kind === 'project' ? [target.project] : target.projects;
+  const all = new Map<number, ListedRunner>();
+  for (const project of projects)
+    for (const runner of await client.listProjectRunners(project.id, { type: 'project_type', signal }))
+      all.set(runner.id, runner);
+  return [...all.values()];
+}
+
+/**
+ * Finds the runners of the config's project(s) or group that carry this data directory's registration id
+ * but whose token is not stored — left behind when `configure` was killed, or lost GitLab's answer, after GitLab created the
  * runner — and deletes them (404: already gone). Must run with the tokens lock held, so that no runner
  * being registered right now is taken for an orphan. Returns the runners deleted; a failed listing or
  * deletion is logged and left for the next `configure`.
@@ -74,11 +92,11 @@ export interface DeleteOrphansOptions {
 export async function deleteOrphanRunners(options: DeleteOrphansOptions): Promise<OrphanRunner[]> {
   const logger = options.logger ?? silentLogger;
   const { client, signal } = options;
-  let listed: Awaited<ReturnType<GitLabClient['listProjectRunners']>>;
+  let listed: ListedRunner[];
   try {
-    listed = await client.listProjectRunners(options.projectId, { type: 'project_type', signal });
+    listed = await candidates(options);
   } catch (error) {
-    logger.warn(`cannot list the project's runners to find orphans: ${(error as Error).message}`);
+    logger.warn(`cannot list the runners to find orphans: ${(error as Error).message}`);
     return [];
   }
   const deleted: OrphanRunner[] = [];
@@ -86,7 +104,8 @@ export async function deleteOrphanRunners(options: DeleteOrphansOptions): Promis
     if (!hasMarker(runner.description, options.registrationId) || options.storedIds.has(runner.id)) continue;
     const description = runner.description ?? '';
     try {
-      await client.deleteRunner(runner.id, { signal });
+      // An orphan may have been enabled in more projects already: those are left first.
+      await removeRunner(client, runner.id, signal, logger);
     } catch (error) {
       if (!isNotFound(error)) {
         logger.warn(

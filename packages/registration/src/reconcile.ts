@@ -1,9 +1,17 @@
-import { type GitLabClient, isNotFound } from '@mr/gitlab-api';
+import { type GitLabClient, type GitLabRunner, isNotFound } from '@mr/gitlab-api';
 import type { Logger } from '@mr/logger';
 import { type Config, runnerMaximumTimeout } from '@mr/runner-config';
 import { forEachLimited } from '@mr/node-kit';
 import { markedDescription } from './orphans.js';
 import type { ConfigureFailure } from './rotate.js';
+import {
+  createRunnerFor,
+  type ProjectRef,
+  removeRunner,
+  type RunnerTarget,
+  runnerTypeOf,
+  syncProjects,
+} from './runner-target.js';
 import type { TokenStore } from './token-store.js';
 
 /** What {@link reconcileRunners} did, by instance name. */
@@ -12,6 +20,10 @@ export interface ReconcileResult {
   updated: string[];
   recreated: string[];
   deleted: string[];
+  /** Instances registered again because their runner did not fit the config's scope any more. */
+  moved: string[];
+  /** With `projects`: the projects each instance's runner was enabled in or disabled in now. */
+  projectChanges: Array<{ instance: string; enabled: string[]; disabled: string[] }>;
   failed: ConfigureFailure[];
   /** Instances registered now (their tokens are fresh). */
   fresh: Set<string>;
@@ -22,7 +34,8 @@ export interface ReconcileResult {
 export interface ReconcileOptions {
   client: GitLabClient;
   config: Config;
-  projectId: number;
+  /** Where the runners are registered (one project, several, or a group). */
+  target: RunnerTarget;
   registrationId: string;
   concurrency: number;
   logger: Logger;
@@ -30,6 +43,12 @@ export interface ReconcileOptions {
   signal: AbortSignal;
   /** Stored names that are not instances but are kept (resource runners of instances in the config). */
   keep?: ((name: string) => boolean) | undefined;
+}
+
+function describeKind(target: RunnerTarget): string {
+  if (target.kind === 'group') return 'a group runner';
+  if (target.kind === 'projects') return `a runner created in ${target.projects[0]!.path}`;
+  return 'a project runner';
 }
 
 function asError(error: unknown): Error {
@@ -52,10 +71,13 @@ export async function reconcileRunners(
     updated: [],
     recreated: [],
     deleted: [],
+    moved: [],
+    projectChanges: [],
     failed: [],
     fresh: new Set(),
     lost: [],
   };
+  const { target } = options;
   const description = (instance: string) => markedDescription(config.name, instance, options.registrationId);
 
   const register = async (instance: string): Promise<void> => {
@@ -63,17 +85,17 @@ export async function reconcileRunners(
     await store.ready();
     // GitLab creates the runner before it answers: if this process dies or the answer is lost now, the
     // runner carries the registration id and the next `configure` deletes it (see deleteOrphanRunners).
-    const created = await client.createRunner(
+    const created = await createRunnerFor(
+      client,
+      target,
       {
-        projectId: options.projectId,
         description: description(instance),
         tagList: runner.tags,
         runUntagged: runner.run_untagged,
-        locked: true,
         paused: false,
         maximumTimeout: runnerMaximumTimeout(runner),
       },
-      { signal },
+      signal,
     );
     try {
       await store.set(instance, {
@@ -88,6 +110,33 @@ export async function reconcileRunners(
       );
       throw error;
     }
+    if (target.kind === 'projects') await sync(instance, created.id, [target.projects[0]!]);
+  };
+
+  /** With `projects`: enables and disables the runner in projects; false when it must be registered again. */
+  const sync = async (instance: string, id: number, current: readonly ProjectRef[]): Promise<boolean> => {
+    if (target.kind !== 'projects') return true;
+    const changed = await syncProjects(client, target, id, current, signal);
+    if (changed.enabled.length + changed.disabled.length > 0) {
+      result.projectChanges.push({ instance, enabled: changed.enabled, disabled: changed.disabled });
+      logger.info('changed the projects of a runner', {
+        instance,
+        runner: id,
+        ...(changed.enabled.length ? { enabled: changed.enabled.join(',') } : {}),
+        ...(changed.disabled.length ? { disabled: changed.disabled.join(',') } : {}),
+      });
+    }
+    return !changed.ownerDropped;
+  };
+
+  /** A runner of another kind than the config asks for (a project runner for a group), or not where it must be. */
+  const fits = async (instance: string, updated: GitLabRunner): Promise<boolean> => {
+    if (updated.runner_type && updated.runner_type !== runnerTypeOf(target)) return false;
+    const current = (updated.projects ?? []).map((p) => ({
+      id: p.id,
+      path: p.path_with_namespace ?? String(p.id),
+    }));
+    return sync(instance, updated.id, current);
   };
 
   const work = async (task: Task) => {
@@ -98,7 +147,7 @@ export async function reconcileRunners(
       if (task.kind === 'delete') {
         await store.ready();
         try {
-          await client.deleteRunner(stored!.id, { signal });
+          await removeRunner(client, stored!.id, signal, logger);
         } catch (error) {
           if (!isNotFound(error)) throw error;
           logger.verbose('runner of a removed instance was already gone', { instance, runner: stored!.id });
@@ -110,18 +159,37 @@ export async function reconcileRunners(
         const runner = config.runners[instance]!;
         await store.ready();
         try {
-          await client.updateRunner(
+          const updated = await client.updateRunner(
             stored.id,
             {
               description: description(instance),
               tagList: runner.tags,
               runUntagged: runner.run_untagged,
               maximumTimeout: runnerMaximumTimeout(runner),
+              // Several projects: the runner must not be locked to one ("Runner is locked").
+              ...(target.kind === 'projects' ? { locked: false } : {}),
             },
             { signal },
           );
-          result.updated.push(instance);
-          logger.info('updated runner', { instance, runner: stored.id });
+          if (await fits(instance, updated)) {
+            result.updated.push(instance);
+            logger.info('updated runner', { instance, runner: stored.id });
+          } else {
+            // GitLab cannot turn a project runner into a group runner, or move one to another owner project.
+            logger.warn(
+              `the runner no longer fits the config (${describeKind(target)}); registering it again`,
+              {
+                instance,
+                runner: stored.id,
+              },
+            );
+            action = 'create';
+            await removeRunner(client, stored.id, signal, logger);
+            await register(instance);
+            result.fresh.add(instance);
+            result.moved.push(instance);
+            logger.info('registered runner again', { instance, runner: store.get(instance)!.id });
+          }
         } catch (error) {
           if (!isNotFound(error)) throw error;
           logger.warn('runner is gone from GitLab (404); registering it again', {

@@ -16,6 +16,13 @@ import {
   writeResourceRunners,
 } from '@mr/runner-config';
 import { ensureRegistrationId, markedDescription } from './orphans.js';
+import {
+  createRunnerFor,
+  removeRunner,
+  resolveTarget,
+  type RunnerTarget,
+  syncProjects,
+} from './runner-target.js';
 import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
 
@@ -67,7 +74,7 @@ export class ResourceRunnerRegistry {
   readonly #logger: Logger;
   readonly #file: string;
   readonly #tokensFile: string;
-  #projectId: number | undefined;
+  #target: RunnerTarget | undefined;
   #registrationId: string | undefined;
   /** Sets whose registration failed and the reason, so that it is logged once. */
   readonly #failed = new Map<string, string>();
@@ -202,22 +209,24 @@ export class ResourceRunnerRegistry {
     }
     const maximumTimeout = runnerMaximumTimeout(instance, set.resources);
     try {
-      this.#projectId ??= (await client.getProject(config.project, { signal })).id;
+      // Where the instances' runners are: the project, the projects or the group of the config.
+      this.#target ??= await resolveTarget(client, config, signal);
+      const target = this.#target;
       // Marked like every runner of this data directory, so that one whose token is lost is an orphan
       // that the next `configure` deletes.
       this.#registrationId ??= await ensureRegistrationId(this.#o.dataDir, config.name);
       await store.ready();
-      const created = await client.createRunner(
+      const created = await createRunnerFor(
+        client,
+        target,
         {
-          projectId: this.#projectId,
           description: markedDescription(config.name, set.name, this.#registrationId),
           tagList: set.tags,
           runUntagged: false,
-          locked: true,
           paused: false,
           maximumTimeout,
         },
-        { signal },
+        signal,
       );
       await store.set(set.name, {
         id: created.id,
@@ -225,6 +234,8 @@ export class ResourceRunnerRegistry {
         token_obtained_at: now.toISOString(),
         ...(created.token_expires_at ? { token_expires_at: created.token_expires_at } : {}),
       });
+      if (target.kind === 'projects')
+        await syncProjects(client, target, created.id, [target.projects[0]!], signal);
       file.runners[set.name] = {
         instance: set.instance,
         tags: set.tags,
@@ -259,7 +270,7 @@ export class ResourceRunnerRegistry {
   ): Promise<boolean> {
     const token = store.get(name);
     try {
-      if (token) await this.#o.client.deleteRunner(token.id, { signal });
+      if (token) await removeRunner(this.#o.client, token.id, signal, this.#logger);
     } catch (error) {
       if (!isNotFound(error)) {
         this.#logger.warn(`cannot delete the idle resource runner ${name}: ${(error as Error).message}`, {

@@ -41,7 +41,8 @@ export function keyFacts(key: SchemaKey): string[] {
     default:
       if (isTemplateString(key)) facts.push('Not variable-expanded.');
   }
-  if (key.hasDefault && key.kind === 'value') facts.push(`Default: ${tomlValue(key.default)}.`);
+  if (key.doc.requirement) facts.push(`${key.doc.requirement}.`);
+  else if (key.hasDefault && key.kind === 'value') facts.push(`Default: ${tomlValue(key.default)}.`);
   else if (!key.required && key.kind === 'value' && !key.doc.description.includes('Unset:'))
     facts.push('Optional.');
   return facts;

@@ -52,6 +52,7 @@ export type { RunnerInstance } from './runner-instance-schema.js';
 export type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
 export { type Config, type ConfigInput, configSchema } from './schema.js';
 export { configKeys, type SchemaKey } from './schema-keys.js';
+export { type ConfigScope, configScope, describeScope } from './scope.js';
 export {
   type RefusedJob,
   type ResourceRunnerEntry,

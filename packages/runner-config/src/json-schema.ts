@@ -7,7 +7,7 @@ import { configSchema } from './schema.js';
  * description, for editors such as VS Code with a TOML extension (taplo, Even Better TOML).
  */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, {
+  const schema = z.toJSONSchema(configSchema, {
     io: 'input',
     unrepresentable: 'any',
     override: (ctx) => {
@@ -15,4 +15,7 @@ export function configJsonSchema(): Record<string, unknown> {
       if (doc) ctx.jsonSchema.description = doc.description;
     },
   }) as Record<string, unknown>;
+  // Exactly one of the keys that say what the config covers (checked in parse.ts, see scope.ts).
+  schema.oneOf = [{ required: ['project'] }, { required: ['projects'] }, { required: ['group'] }];
+  return schema;
 }

@@ -27,6 +27,8 @@ export interface KeyDoc {
   commented?: unknown;
   /** For tables of named entries (`runners`): the entry name the example uses. */
   exampleKey?: string;
+  /** For keys of which one of several must be set: says so, in place of "Required" or "Optional". */
+  requirement?: string;
   /** A key added by this rewrite; the original tool does not know it. */
   added?: boolean;
 }

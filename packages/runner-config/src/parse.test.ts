@@ -334,7 +334,7 @@ describe('parseConfig', () => {
     ]);
     const top = problemsOf(`tagz = ["x"]\nexecutable = "sbatch"\n${minimalConfig()}`);
     expect(top.details).toEqual([
-      'line 1: tagz: unknown key (valid keys here: name, project, hostname, management_token, rotate_tokens_within, runners, poll, launch, metrics, executor, runner)',
+      'line 1: tagz: unknown key (valid keys here: name, project, projects, group, include_subgroups, hostname, management_token, rotate_tokens_within, runners, poll, launch, metrics, executor, runner)',
       'line 2: executable: unknown key; "executable" belongs in [launch]',
     ]);
   });

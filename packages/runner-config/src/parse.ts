@@ -6,6 +6,7 @@ import { locateKeys } from './locate.js';
 import { problemsFromIssues } from './problems.js';
 import { redactTomlLine } from './redact.js';
 import { type Config, configSchema } from './schema.js';
+import { scopeProblems } from './scope.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -107,7 +108,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   }
   const result = configSchema.safeParse(data);
   const lines = locateKeys(text);
-  const problems = result.success ? [] : problemsFromIssues(result.error.issues, data, lines);
+  const problems = [
+    ...(result.success ? [] : problemsFromIssues(result.error.issues, data, lines)),
+    ...scopeProblems(data, lines),
+  ];
   const rawToken = data.management_token;
   let token = typeof rawToken === 'string' ? expandToken(rawToken, env) : undefined;
   if (token && token.problems.length > 0 && options.requireManagementToken === false) {

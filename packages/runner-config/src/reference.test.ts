@@ -25,20 +25,18 @@ describe('configJsonSchema', () => {
   it('describes the file as written, rejecting unknown keys', () => {
     const schema = configJsonSchema() as {
       required: string[];
+      oneOf: unknown[];
       additionalProperties: boolean;
       properties: Record<
         string,
         { description?: string; properties?: Record<string, { description?: string }> }
       >;
     };
-    expect(schema.required).toEqual([
-      'name',
-      'project',
-      'hostname',
-      'management_token',
-      'runners',
-      'poll',
-      'runner',
+    expect(schema.required).toEqual(['name', 'hostname', 'management_token', 'runners', 'poll', 'runner']);
+    expect(schema.oneOf).toEqual([
+      { required: ['project'] },
+      { required: ['projects'] },
+      { required: ['group'] },
     ]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.poll?.properties?.interval?.description).toMatch(/pending jobs/);

@@ -9,10 +9,13 @@ function title(key: SchemaKey): string {
 function keyEntry(key: SchemaKey): string[] {
   const name = key.path.join('.');
   const facts: string[] = [`**Type:** ${key.doc.type}`];
-  if (key.required) facts.push('**Required**');
+  if (key.doc.requirement) facts.push(`**${key.doc.requirement}**`);
+  else if (key.required) facts.push('**Required**');
   else if (key.hasDefault && key.kind === 'value') facts.push(`**Default:** \`${tomlValue(key.default)}\``);
   else facts.push('**Optional**');
-  const expansion = keyFacts(key).filter((f) => !f.startsWith('Default:') && f !== 'Optional.');
+  const expansion = keyFacts(key).filter(
+    (f) => !f.startsWith('Default:') && f !== 'Optional.' && f !== `${key.doc.requirement}.`,
+  );
   if (expansion.length > 0) facts.push(expansion.join(' '));
   if (key.doc.added) facts.push('*New in this version; the original tool does not know it.*');
   const lines = [`### \`${name}\``, '', facts.join(' · '), '', key.doc.description];
@@ -55,6 +58,9 @@ Rust tool work unchanged; every key added since is optional, and its default kee
 
 Unknown keys are errors (with a suggestion of the key you probably meant), so a typo never silently falls
 back to a default.
+
+One config serves one project (\`project\`, as the original), several (\`projects\`) or a whole group
+(\`group\`); [groups.md](groups.md) explains what is registered, the token each needs and what polling costs.
 
 ## Templates and variables
 

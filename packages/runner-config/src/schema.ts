@@ -10,6 +10,20 @@ import { type RunnerInstance, runnerInstanceSchema } from './runner-instance-sch
 import { type RunnerSection, runnerSchema } from './runner-schema.js';
 import { duration } from './value-schemas.js';
 
+/** The requirement shared by the keys that say what a config covers (checked in scope.ts). */
+const ONE_OF = 'Exactly one of `project`, `projects` and `group` is required';
+
+/** A project as the file names it: a path (`group/project`) or a numeric id, kept as a string. */
+const projectRef = () =>
+  z
+    .union([
+      z
+        .string()
+        .min(1, { error: 'expected a project path such as "group/project", or a numeric project id' }),
+      z.int().min(1),
+    ])
+    .transform((v) => String(v));
+
 // The whole config file; each section's schema is in its own file.
 
 /** The zod schema of the config file: the single source of truth for parsing, defaults, the example and docs. */
@@ -20,23 +34,59 @@ export const configSchema = doc(
       description: `Unique name of this meta-runner. The files in the data directory are named after it (\`<name>.tokens\`, \`<name>.gitlab-config.toml\`, \`<name>.state\`), so two meta-runners sharing a data directory need different names. It may contain ${NAME_RULE}.`,
       example: 'meta-runner',
     }),
-    project: doc(
+    project: doc(projectRef().optional(), {
+      type: 'string',
+      expected: 'a project path such as "group/project", or a numeric project id',
+      description:
+        'The GitLab project whose jobs the runners take: its path (`group/project`) or its numeric id.',
+      requirement: ONE_OF,
+      example: 'gitlab-org/gitlab',
+    }),
+    projects: doc(
       z
-        .union([
-          z
-            .string()
-            .min(1, { error: 'expected a project path such as "group/project", or a numeric project id' }),
-          z.int().min(1),
-        ])
-        .transform((v) => String(v)),
+        .array(projectRef())
+        .min(1, { error: 'expected at least one project' })
+        .refine((list) => new Set(list).size === list.length, {
+          error: 'expected each project once',
+        })
+        .optional(),
       {
-        type: 'string',
-        expected: 'a project path such as "group/project", or a numeric project id',
+        type: 'array of strings',
+        expected: 'an array of project paths such as "group/project" or numeric project ids',
+        added: true,
+        requirement: ONE_OF,
         description:
-          'The GitLab project whose jobs the runners take: its path (`group/project`) or its numeric id.',
-        example: 'gitlab-org/gitlab',
+          'Several GitLab projects whose jobs the runners take, by path or numeric id, instead of `project`. Each instance is one runner, registered in the first project and enabled in the others (`configure` adds and removes them as this list changes). Needs a token with the `api` scope and the Maintainer role in every project; see docs/groups.md.',
+        commented: ['my-group/app', 'my-group/lib', 1234],
       },
     ),
+    group: doc(
+      z
+        .union([
+          z.string().regex(/^[^/\s][^\s]*[^/\s]$|^[^/\s]$/, {
+            error: 'expected a group path such as "my-group" or "my-group/subgroup", or a numeric group id',
+          }),
+          z.int().min(1),
+        ])
+        .transform((v) => String(v))
+        .optional(),
+      {
+        type: 'string',
+        expected: 'a group path such as "my-group" or "my-group/subgroup", or a numeric group id',
+        added: true,
+        requirement: ONE_OF,
+        description:
+          "A GitLab group whose projects' jobs the runners take, instead of `project`: every instance is registered once as a group runner, and a project added to the group later is covered at once. Needs the Owner role in the group; see docs/groups.md.",
+        commented: 'my-group',
+      },
+    ),
+    include_subgroups: doc(z.boolean().optional(), {
+      type: 'boolean',
+      added: true,
+      description:
+        'With `group`: whether the projects of its subgroups (at any depth) are covered too, as GitLab gives group runners their jobs. Unset: true. Only allowed with `group`.',
+      commented: true,
+    }),
     hostname: doc(
       z.string().refine(isGitlabHostname, {
         error:
@@ -89,7 +139,11 @@ export const configSchema = doc(
 /** A parsed config file, defaults applied. `management_token` is already expanded from the environment. */
 export interface Config {
   name: string;
-  project: string;
+  /** Exactly one of `project`, `projects` and `group` is set (see `configScope`). */
+  project?: string | undefined;
+  projects?: string[] | undefined;
+  group?: string | undefined;
+  include_subgroups?: boolean | undefined;
   hostname: string;
   management_token: string;
   /** Milliseconds. */

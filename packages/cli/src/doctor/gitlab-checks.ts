@@ -1,5 +1,5 @@
 import { type GitLabClient, GitLabHttpError } from '@mr/gitlab-api';
-import type { Config, TokensFile } from '@mr/runner-config';
+import { type Config, configScope, type TokensFile } from '@mr/runner-config';
 import type { Checklist } from './check.js';
 
 /** Scopes each use of the management token needs; `api` covers all of them. */
@@ -12,7 +12,7 @@ const NEEDED_SCOPES = [
 /** A management token expiring within this time is worth a warning. */
 export const TOKEN_WARN_MS = 14 * 86_400_000;
 
-const newToken =
+export const newToken =
   'create a project access token (Settings → Access tokens, role Maintainer) with the scopes read_api, create_runner and manage_runner (or api), and put it where `management_token` reads it';
 
 function httpStatus(error: unknown): number | undefined {
@@ -24,6 +24,7 @@ export async function checkManagementToken(
   list: Checklist,
   client: GitLabClient,
   now: number,
+  config?: Config,
 ): Promise<boolean> {
   let self: Awaited<ReturnType<GitLabClient['getAccessTokenSelf']>>;
   try {
@@ -73,39 +74,24 @@ export async function checkManagementToken(
     else list.ok('token.expiry', `the management token${name} is valid until ${self.expires_at}`);
   } else list.ok('token.expiry', `the management token${name} does not expire`);
   const scopes = new Set(self.scopes);
-  const missing = scopes.has('api') ? [] : NEEDED_SCOPES.filter(([scope]) => !scopes.has(scope));
+  // Enabling a runner in more projects (POST /projects/:id/runners) is an `api` endpoint: manage_runner
+  // covers only /runners/:id (`allow_access_with_scope`, lib/api/ci/runners.rb).
+  const several = config !== undefined && configScope(config).kind === 'projects';
+  const missing = scopes.has('api')
+    ? []
+    : several
+      ? [['api', 'enable runners in more projects (configure)'] as const]
+      : NEEDED_SCOPES.filter(([scope]) => !scopes.has(scope));
   if (missing.length > 0)
     list.fail(
       'token.scopes',
       `the management token lacks scope(s) ${missing.map(([s, why]) => `${s} (to ${why})`).join(', ')}; it has ${[...scopes].join(', ') || 'none'}`,
-      'scopes cannot be added to a token: create a new one with read_api, create_runner and manage_runner (or api)',
+      several
+        ? 'scopes cannot be added to a token: create a new one with the api scope (`projects` enables runners in several projects)'
+        : 'scopes cannot be added to a token: create a new one with read_api, create_runner and manage_runner (or api)',
     );
   else list.ok('token.scopes', `the management token has the scopes it needs (${[...scopes].join(', ')})`);
   return true;
-}
-
-/** The project: visible to the token. */
-export async function checkProject(list: Checklist, client: GitLabClient, config: Config): Promise<boolean> {
-  try {
-    const project = await client.getProject(config.project);
-    const path = (project as { path_with_namespace?: string }).path_with_namespace;
-    list.ok('project', `project ${config.project} is visible (id ${project.id}${path ? `, ${path}` : ''})`);
-    return true;
-  } catch (error) {
-    const status = httpStatus(error);
-    list.fail(
-      'project',
-      status === 404
-        ? `project ${config.project} is not visible to the management token (404)`
-        : `cannot read project ${config.project}: ${(error as Error).message}`,
-      status === 404
-        ? 'check `project` (the path as in the project’s URL, or its numeric id) and that the token’s user is a Maintainer of it'
-        : status === 401
-          ? newToken
-          : 'see the message; run doctor again with -vv for details',
-    );
-    return false;
-  }
 }
 
 /** Every instance of the config has a registered runner whose token GitLab accepts. */

@@ -11,7 +11,8 @@ import {
 } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 import { Checklist } from './check.js';
-import { checkManagementToken, checkProject, checkRunners } from './gitlab-checks.js';
+import { checkManagementToken, checkRunners } from './gitlab-checks.js';
+import { checkScope } from './scope-checks.js';
 import { checkGeneratedConfig, checkLaunchCommands } from './local-checks.js';
 import { checkReachable } from './reachability.js';
 
@@ -52,7 +53,10 @@ export async function runDoctorChecks(
 
   const baseUrl = gitlabBaseUrl(config.hostname);
   if (!(await checkReachable(list, baseUrl, context.env))) {
-    list.skip('token', 'management token, project and runner tokens not checked: GitLab is not reachable');
+    list.skip(
+      'token',
+      'management token, project or group, and runner tokens not checked: GitLab is not reachable',
+    );
     return { list, config };
   }
   const client = new GitLabClient({
@@ -64,8 +68,8 @@ export async function runDoctorChecks(
     retry: { maxRetries: 2, maxTotalMs: 10_000 },
   });
   try {
-    await checkManagementToken(list, client, Date.now());
-    await checkProject(list, client, config);
+    await checkManagementToken(list, client, Date.now(), config);
+    await checkScope(list, client, config);
     let tokens: TokensFile | undefined;
     try {
       tokens = await readTokens(tokensFilePath(context.dataDir, config.name));

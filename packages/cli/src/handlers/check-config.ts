@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import {
+  configScope,
   configWarnings,
+  describeScope,
   generatedConfigPath,
   instanceWarnings,
   instantiateAll,
@@ -32,8 +34,8 @@ export async function checkConfigHandler(context: CommandContext): Promise<Comma
   const sections = config.launch ? '[runner], [executor] and [launch]' : '[runner] and [executor]';
   context.stdout.write(
     `OK: ${context.configFile}: ${names.length} runner instance${names.length === 1 ? '' : 's'}${
-      names.length > 0 ? ` (${names.join(', ')}); ${sections} instantiated for each` : ''
-    }\n`,
+      names.length > 0 ? ` (${names.join(', ')})` : ''
+    } for ${describeScope(configScope(config))}${names.length > 0 ? `; ${sections} instantiated for each` : ''}\n`,
   );
   return 0;
 }

@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { useColor } from '@mr/logger';
 import { REDACTED, redactText } from '@mr/node-kit/redact';
 import {
+  configScope,
+  describeScope,
   generatedConfigPath,
   highlightToml,
   instantiateAll,
@@ -59,6 +61,7 @@ export async function showConfigHandler(
       generated_config_file: configPath,
       tokens_file: tokensFile,
       config: withWrittenDurations(redactConfig(config)),
+      scope: { ...configScope(config), description: describeScope(configScope(config)) },
       instances: perInstance,
     };
     context.stdout.write(`${redactText(JSON.stringify(document, null, 2), secrets)}\n`);
@@ -68,6 +71,7 @@ export async function showConfigHandler(
     stringifyToml(withWrittenDurations(redactConfig(config)) as unknown as Record<string, unknown>, [
       `The config file ${context.configFile} as gitlab-meta-runner understands it:`,
       'defaults filled in, sizes in bytes, secrets redacted.',
+      `Its runners take the jobs of ${describeScope(configScope(config))}.`,
     ]),
     stringifyToml({ instances: perInstance }, [
       'Per runner instance: its registration (from the tokens file) and the instantiated sections,',

@@ -22,9 +22,10 @@ import { seconds } from './human-age.js';
 import { type LauncherHolder, readHolder } from './launcher-holder.js';
 import { alwaysAsk, type LiveCheck } from './live-check.js';
 import { type PickupSummary, summarisePickups } from './pickup-summary.js';
+import { type ProjectsReport, projectsReport } from './project-status.js';
 
 /** What `gitlab-meta-runner status` reports (its `--json` document). */
-export interface StatusReport {
+export interface StatusReport extends ProjectsReport {
   config_file: string;
   name: string;
   data_dir: string;
@@ -59,6 +60,8 @@ export interface StatusReport {
     batch_state?: LaunchRecord['batchState'];
     num_jobs: number;
     job_ids: number[];
+    /** The projects of the jobs it was planned for. */
+    projects?: string[] | undefined;
     launched_at: string;
     age_seconds: number;
     /**
@@ -166,6 +169,7 @@ export async function buildReport(
         batch_state: l.batchState,
         num_jobs: l.numJobs,
         job_ids: l.jobIds,
+        projects: l.projects,
         launched_at: l.launchedAt,
         age_seconds: seconds(now - Date.parse(l.launchedAt)),
         live_state: live?.launches.get(l.id),
@@ -181,6 +185,7 @@ export async function buildReport(
     recent_failures: state.recentFailures,
     pickups: summarisePickups(state.recentPickups ?? []),
     recent_pickups: state.recentPickups ?? [],
+    ...projectsReport(config, state),
     jobs_near_drop: (state.queueWaits ?? []).map((w) => ({
       ...w,
       seconds_left: seconds(Date.parse(w.dropAt) - now),

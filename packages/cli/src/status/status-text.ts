@@ -1,5 +1,6 @@
 import { lastCycleText, pickupText } from './figures-text.js';
 import { age } from './human-age.js';
+import { projectLines } from './project-status.js';
 import type { StatusReport } from './status-report.js';
 
 /** Refused jobs listed by `status`; the rest are counted. */
@@ -51,7 +52,7 @@ export function renderStatus(report: StatusReport, now = Date.now()): string {
       const state = x.phase === 'starting' ? 'launch command running' : (x.batch_state ?? 'submitted');
       const id = x.batch_job_id ? `batch job ${x.batch_job_id}` : 'no batch job id';
       lines.push(
-        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}${liveText(x)}`,
+        `    ${id}, ${state}, ${age(x.age_seconds)} old, ${x.num_jobs} job(s): ${x.job_ids.join(', ') || '-'}${x.projects?.length ? ` (${x.projects.join(', ')})` : ''}${liveText(x)}`,
       );
     }
   }
@@ -87,6 +88,8 @@ export function renderStatus(report: StatusReport, now = Date.now()): string {
     for (const f of report.recent_failures) lines.push(`  ${f.at} ${f.instance}: ${f.message}`);
   }
 
+  lines.push(...projectLines(report));
+
   if (report.jobs_near_drop.length > 0) {
     lines.push('', 'jobs near the time GitLab drops them (as of the last cycle):');
     for (const w of report.jobs_near_drop) {
@@ -95,7 +98,7 @@ export function renderStatus(report: StatusReport, now = Date.now()): string {
         : 'no launch in flight';
       const rule = w.limit === '1h' ? 'at 1 h unless a runner that can take it is online' : 'at 24 h';
       lines.push(
-        `  job ${w.job} (${w.instance}) pending since ${w.pendingSince}, ${on}; dropped ${rule}: ${w.dropAt}`,
+        `  job ${w.job}${w.project ? ` of ${w.project}` : ''} (${w.instance}) pending since ${w.pendingSince}, ${on}; dropped ${rule}: ${w.dropAt}`,
       );
     }
   }
