@@ -10,10 +10,11 @@ import type { LaunchFixture } from './launch-fixture.js';
  * waits for a busy slurmctld. Like sbatch with `--parsable`, it prints the job id alone (Slurm's sbatch(1):
  * "--parsable Outputs only the job id number and the cluster name if present").
  */
-const gatedSbatch = `#!/bin/sh
+const gatedSbatch = (owner: number) => `#!/bin/sh
 script=$(cat)
 touch "$BATCH_DIR/waiting.$$"
-while [ ! -e "$BATCH_DIR/gate" ]; do sleep 0.05; done
+# Gives up when the test process that installed it is gone (an interrupted run never opens the gate).
+while [ ! -e "$BATCH_DIR/gate" ]; do kill -0 ${owner} 2>/dev/null || exit 75; sleep 0.05; done
 if [ -n "$REAL_SBATCH" ]; then
   printf '%s\\n' "$script" | exec "$REAL_SBATCH" "$@"
 fi
@@ -40,7 +41,10 @@ exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_
 
 /** Puts the gated `sbatch` (and, with `fake`, the `squeue` of its queue file) first in the fixture's PATH. */
 export function installGatedSbatch(f: LaunchFixture, fake: boolean): void {
-  for (const [name, text] of [['sbatch', gatedSbatch], ...(fake ? [['squeue', fakeSqueue]] : [])] as const) {
+  for (const [name, text] of [
+    ['sbatch', gatedSbatch(process.pid)],
+    ...(fake ? [['squeue', fakeSqueue]] : []),
+  ] as const) {
     writeFileSync(join(f.binDir, name), text);
     chmodSync(join(f.binDir, name), 0o755);
   }

@@ -20,7 +20,8 @@ export const doctorCommand: CommandSpec = {
         defaultDescription: '600',
       })
       .option('node-report', { type: 'string', hidden: true })
-      .option('node-instance', { type: 'string', hidden: true }),
+      .option('node-instance', { type: 'string', hidden: true })
+      .option('node-time-limit', { type: 'number', hidden: true }),
   examples: [
     ['$0 doctor', 'check the setup'],
     ['$0 doctor --batch gpu', 'also check a compute node through the launch command of instance gpu'],

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { watch } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
 import { type Config, generatedConfigPath, instantiateLaunch } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
@@ -56,7 +57,12 @@ export async function checkBatchNode(
   list: Checklist,
   config: Config,
   context: CommandContext,
-  options: { instance?: string | undefined; timeoutMs: number },
+  options: {
+    instance?: string | undefined;
+    timeoutMs: number;
+    /** Stops the wait for the report (SIGINT/SIGTERM): the checklist is printed with what was found. */
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<void> {
   const instance = options.instance ?? Object.keys(config.runners)[0];
   if (!instance || !Object.hasOwn(config.runners, instance)) {
@@ -104,6 +110,8 @@ export async function checkBatchNode(
     out,
     '--node-instance',
     instance,
+    '--node-time-limit',
+    String(Math.max(1, Math.ceil(options.timeoutMs / 1000))),
     '--config-file',
     context.configFile,
     '--data-dir',
@@ -130,17 +138,20 @@ export async function checkBatchNode(
     'batch.submit',
     `submitted a probe job through [launch] of ${instance}${said[0] ? ` (${said.join(' ')})` : ''}`,
   );
-  const deadline = Date.now() + options.timeoutMs;
-  let report: { host: string; checks: Check[] } | undefined;
-  while (Date.now() < deadline) {
-    report = await readFile(out, 'utf8').then(
-      (t) => JSON.parse(t) as { host: string; checks: Check[] },
-      () => undefined,
-    );
-    if (report) break;
-    await wait(500);
-  }
+  context.logger.info(
+    `waiting up to ${Math.round(options.timeoutMs / 1000)} s for the probe job to report (Ctrl-C stops waiting)`,
+  );
+  const report = await waitForReport(out, options.timeoutMs, options.signal);
   await rm(out, { force: true });
+  if (report === 'interrupted') {
+    list.fail(
+      'batch.report',
+      'stopped while waiting for the probe job to report',
+      'the probe job may still wait in the queue: cancel it (scancel on Slurm), or leave it: it ends by itself within --batch-timeout once it runs',
+      said,
+    );
+    return;
+  }
   if (!report) {
     list.fail(
       'batch.report',
@@ -152,4 +163,47 @@ export async function checkBatchNode(
   }
   list.ok('batch.report', `the probe job ran on ${report.host}`);
   for (const check of report.checks) list.add({ ...check, summary: `${report.host}: ${check.summary}` });
+}
+
+type NodeReport = { host: string; checks: Check[] };
+
+/**
+ * Waits for the probe's report file: read again whenever its directory changes (the probe renames the
+ * report into place), and at least every 5 s where file events do not come (network file systems), until
+ * `timeoutMs` have passed or `signal` aborts.
+ */
+async function waitForReport(
+  file: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<NodeReport | undefined | 'interrupted'> {
+  const deadline = Date.now() + timeoutMs;
+  // One controller per wait, so that a file event ends only the wait it happened in.
+  let changed = new AbortController();
+  let watcher: ReturnType<typeof watch> | undefined;
+  try {
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name === null || name === basename(file)) changed.abort();
+    });
+    watcher.on('error', () => {});
+  } catch {
+    // No file events here: the periodic look alone.
+  }
+  try {
+    for (;;) {
+      const report = await readFile(file, 'utf8').then(
+        (text) => JSON.parse(text) as NodeReport,
+        () => undefined,
+      );
+      if (report) return report;
+      if (signal?.aborted) return 'interrupted';
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      const wake = signal ? AbortSignal.any([signal, changed.signal]) : changed.signal;
+      await wait(Math.min(left, 5_000), undefined, { signal: wake }).catch(() => {});
+      changed = new AbortController();
+    }
+  } finally {
+    watcher?.close();
+  }
 }

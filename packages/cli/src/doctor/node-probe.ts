@@ -1,70 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { resolveContainerTool } from '@mr/apptainer-executor';
 import { writeFileAtomic } from '@mr/node-kit/atomic-write';
 import { tryAcquireLock } from '@mr/node-kit/lock';
-import { findExecutable, instantiateExecutor, loadConfig } from '@mr/runner-config';
+import { instantiateExecutor, loadConfig } from '@mr/runner-config';
 import type { CommandContext } from '../io.js';
 import { Checklist } from './check.js';
+import { COMMAND_LIMIT_MS, checkContainerTool, checkGpus, checkRunner, type ProbeRun } from './node-tools.js';
+import { endProbeCommands } from './probe-command.js';
 
-const run = promisify(execFile);
-
-/** A release as three numbers, from text such as `Version:      17.0.0`. */
-export function runnerVersion(text: string): string | undefined {
-  return /^Version:\s+v?(\d+\.\d+\.\d+)/m.exec(text)?.[1];
-}
-
-/**
- * Whether `gitlab-runner run-single` of a release reads a config file (`-c/--config`): from v17.1.0 on
- * (gitlab-runner commit 995f05612, "Allow reading run-single configuration from a config file").
- */
-export function runSingleTakesConfig(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 17 || (major === 17 && minor >= 1);
-}
-
-async function checkRunner(list: Checklist, env: Record<string, string | undefined>, cwd: string) {
-  const path = findExecutable('gitlab-runner', { path: env.PATH, cwd });
-  if (!path) {
-    list.fail(
-      'node.gitlab-runner',
-      `gitlab-runner is not on PATH on this node (${env.PATH || 'empty'})`,
-      'install gitlab-runner where the compute nodes see it (a shared directory), and put it on PATH in the [launch] script',
-    );
-    return;
-  }
-  let output: string;
-  try {
-    output = (await run(path, ['--version'], { env, timeout: 60_000 })).stdout;
-  } catch (error) {
-    list.fail(
-      'node.gitlab-runner',
-      `${path} --version failed: ${(error as Error).message}`,
-      'reinstall gitlab-runner',
-    );
-    return;
-  }
-  const version = runnerVersion(output);
-  if (!version) {
-    list.fail(
-      'node.gitlab-runner',
-      `${path} --version printed no version`,
-      'is it gitlab-runner? reinstall it',
-    );
-    return;
-  }
-  if (runSingleTakesConfig(version))
-    list.ok('node.gitlab-runner', `gitlab-runner ${version} at ${path}; its run-single takes --config`);
-  else
-    list.fail(
-      'node.gitlab-runner',
-      `gitlab-runner ${version} at ${path}: its run-single has no --config (added in 17.1.0)`,
-      'install gitlab-runner 17.1 or later',
-    );
-}
+/** The probe's time limit when doctor names none (`--node-time-limit`). */
+export const DEFAULT_PROBE_LIMIT_MS = 600_000;
 
 async function checkWritable(list: Checklist, id: string, what: string, dir: string): Promise<boolean> {
   const probe = join(dir, `.doctor-${hostname()}-${process.pid}`);
@@ -87,40 +33,66 @@ async function checkWritable(list: Checklist, id: string, what: string, dir: str
 /**
  * What a compute node has, checked from inside a batch job for one instance: gitlab-runner and whether its
  * run-single takes --config, the container tool and the features the executor will use, image_dir and
- * builds_dir writable, the pull lock, GPUs when the instance asks for them. Written as JSON to `out`.
+ * builds_dir writable, the pull lock, GPUs when the instance asks for them. Written as JSON to `out` within
+ * `limitMs` (doctor's `--batch-timeout`: it stops waiting then): a step still running then is reported as
+ * such, and whatever the probe started is killed, so nothing of it stays on the node.
  */
-export async function runNodeProbe(context: CommandContext, instance: string, out: string): Promise<void> {
+export async function runNodeProbe(
+  context: CommandContext,
+  instance: string,
+  out: string,
+  limitMs = DEFAULT_PROBE_LIMIT_MS,
+): Promise<void> {
   const list = new Checklist();
-  const env = context.env;
+  const signal = AbortSignal.timeout(limitMs);
+  const probe: ProbeRun = {
+    env: context.env,
+    cwd: context.cwd,
+    signal,
+    commandMs: Math.min(COMMAND_LIMIT_MS, Math.max(1_000, Math.floor(limitMs / 4))),
+  };
+  const step = { now: 'reading the config' };
+  const timeUp = new Promise<'late'>((resolve) => {
+    if (signal.aborted) resolve('late');
+    signal.addEventListener('abort', () => resolve('late'), { once: true });
+  });
+  try {
+    const checks = probeChecks(list, context, instance, probe, step).then(() => 'done' as const);
+    if ((await Promise.race([checks, timeUp])) === 'late')
+      list.fail(
+        'node.probe',
+        `the probe did not finish within ${Math.round(limitMs / 1000)} s: it was still ${step.now}`,
+        'do that step by hand in a batch job on the node; a command that hangs there also hangs jobs',
+      );
+  } finally {
+    endProbeCommands();
+  }
+  const checks = [...list.checks];
+  await writeFileAtomic(out, `${JSON.stringify({ host: hostname(), checks })}\n`);
+}
+
+async function probeChecks(
+  list: Checklist,
+  context: CommandContext,
+  instance: string,
+  probe: ProbeRun,
+  step: { now: string },
+): Promise<void> {
+  const { env } = probe;
   try {
     const config = await loadConfig(context.configFile, { env, requireManagementToken: false });
-    await checkRunner(list, env, context.cwd);
+    step.now = 'running gitlab-runner --version';
+    await checkRunner(list, probe);
     const settings = instantiateExecutor(config, instance, {
       thisPath: context.thisPath,
       env,
       home: env.HOME || homedir(),
       configFile: context.configFile,
     });
-    try {
-      const tool = await resolveContainerTool(settings.apptainer_executable, {
-        env,
-        host: hostname(),
-        cwd: context.cwd,
-      });
-      list.ok('node.container-tool', `${tool.family} ${tool.version} at ${tool.path}`, [
-        `exec --no-eval (variables reach the job unevaluated): ${tool.noEval ? 'yes' : 'no, this release has none'}`,
-        `variables read with prefix ${tool.prefix}_`,
-      ]);
-    } catch (error) {
-      const e = error as { message: string; hint?: string };
-      list.fail(
-        'node.container-tool',
-        e.message,
-        e.hint ??
-          'install apptainer (1.0 or later) on the compute nodes, or set [executor] apptainer_executable',
-      );
-    }
+    step.now = `probing the container tool ${settings.apptainer_executable}`;
+    await checkContainerTool(list, probe, settings.apptainer_executable);
     const imageDir = settings.image_dir;
+    step.now = 'checking image_dir and builds_dir';
     if (!imageDir)
       list.fail(
         'node.image-dir',
@@ -131,7 +103,8 @@ export async function runNodeProbe(context: CommandContext, instance: string, ou
       await checkPullLock(list, imageDir);
     await checkWritable(list, 'node.builds-dir', 'builds_dir', settings.builds_dir);
     const gpu = String(settings.gpu_nvidia) === 'true';
-    if (gpu) await checkGpus(list, env, context.cwd);
+    step.now = 'running nvidia-smi -L';
+    if (gpu) await checkGpus(list, probe);
     else list.skip('node.gpu', `instance ${instance} asks for no NVIDIA GPUs (gpu_nvidia)`);
   } catch (error) {
     list.fail(
@@ -140,7 +113,6 @@ export async function runNodeProbe(context: CommandContext, instance: string, ou
       'the config file and data directory must be on a file system the compute nodes mount',
     );
   }
-  await writeFileAtomic(out, `${JSON.stringify({ host: hostname(), checks: list.checks })}\n`);
 }
 
 /** The pull lock (node-kit's NFS-safe lock) taken and released in image_dir. */
@@ -159,33 +131,5 @@ async function checkPullLock(list: Checklist, dir: string): Promise<void> {
     list.ok('node.pull-lock', `the pull lock works in ${dir}`);
   } catch (error) {
     list.fail('node.pull-lock', `the pull lock does not work in ${dir}: ${(error as Error).message}`, fix);
-  }
-}
-
-async function checkGpus(list: Checklist, env: Record<string, string | undefined>, cwd: string) {
-  const smi = findExecutable('nvidia-smi', { path: env.PATH, cwd });
-  const visible = env.CUDA_VISIBLE_DEVICES;
-  if (!smi) {
-    list.fail(
-      'node.gpu',
-      `the instance asks for NVIDIA GPUs (gpu_nvidia) but nvidia-smi is not on this node${visible ? ` (CUDA_VISIBLE_DEVICES=${visible})` : ''}`,
-      'request GPUs in the [launch] script (#SBATCH --gres=gpu:1) and a partition with GPU nodes',
-    );
-    return;
-  }
-  try {
-    const gpus = (await run(smi, ['-L'], { env, timeout: 60_000 })).stdout.trim().split('\n').filter(Boolean);
-    if (gpus.length === 0) throw new Error('it lists no GPU');
-    list.ok(
-      'node.gpu',
-      `${gpus.length} GPU(s) visible${visible ? ` (CUDA_VISIBLE_DEVICES=${visible})` : ''}`,
-      gpus,
-    );
-  } catch (error) {
-    list.fail(
-      'node.gpu',
-      `nvidia-smi -L failed: ${(error as Error).message}`,
-      'request GPUs in the [launch] script (#SBATCH --gres=gpu:1)',
-    );
   }
 }

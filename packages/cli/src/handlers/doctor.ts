@@ -15,16 +15,33 @@ export async function doctorHandler(
   if (typeof args['node-report'] === 'string') {
     // Inside the probe's batch job, on the compute node.
     const { runNodeProbe } = await import('../doctor/node-probe.js');
-    await runNodeProbe(context, String(args['node-instance'] ?? ''), args['node-report']);
+    const limit = args['node-time-limit'];
+    await runNodeProbe(
+      context,
+      String(args['node-instance'] ?? ''),
+      args['node-report'],
+      typeof limit === 'number' && limit > 0 ? limit * 1000 : undefined,
+    );
     return EXIT.ok;
   }
   const { list, config } = await runDoctorChecks(context);
   if (args.batch !== undefined && config) {
     const { checkBatchNode } = await import('../doctor/batch-node.js');
-    await checkBatchNode(list, config, context, {
-      instance: typeof args.batch === 'string' && args.batch !== '' ? args.batch : undefined,
-      timeoutMs: ((args['batch-timeout'] as number | undefined) ?? 600) * 1000,
-    });
+    // SIGINT/SIGTERM while the probe job runs: stop waiting and print what was found.
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      await checkBatchNode(list, config, context, {
+        instance: typeof args.batch === 'string' && args.batch !== '' ? args.batch : undefined,
+        timeoutMs: ((args['batch-timeout'] as number | undefined) ?? 600) * 1000,
+        signal: stop.signal,
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
   if (args.json) {
     context.stdout.write(`${JSON.stringify({ ok: !list.failed, checks: list.checks }, null, 2)}\n`);
