@@ -13,6 +13,10 @@ export default defineConfig({
     // Pure tests finish in milliseconds; the limit only matters when a busy machine starves the worker.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Tests talk to simulators on loopback: a proxy of the machine running them must not apply. An empty
+    // lower-case variable hides the upper-case one (as for undici's EnvHttpProxyAgent); proxy tests pass
+    // their own proxy variables explicitly.
+    env: { http_proxy: '', https_proxy: '' },
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: process.env.MR_VITEST_JSON ?? 'vitest-report.json' },
   },
