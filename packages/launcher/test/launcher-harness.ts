@@ -1,6 +1,6 @@
 // The harness of the launcher's tests: a fake generic batch system made of shell scripts, a recording
 // logger, and launchers that are closed after each test.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogFields, Logger } from '@mr/logger';
 import { makeTempDir } from '@mr/test-support';
@@ -40,13 +40,15 @@ export function recordingLogger(lines: Line[]): Logger {
  */
 export function fakeBatch(dir: string, submitBody?: string) {
   const submit = join(dir, 'submit');
-  const counter = join(dir, 'counter');
-  writeFileSync(counter, '0');
+  // Launch commands run concurrently: each takes the lowest free number with mkdir, which is atomic (a
+  // read-increment-write of a counter file gave two launches the same job id).
+  const ids = join(dir, 'ids');
+  mkdirSync(ids);
   writeFileSync(
     submit,
     submitBody ??
       `#!/bin/sh
-n=$(($(cat ${counter}) + 1)); echo $n > ${counter}
+n=1; while ! mkdir ${ids}/$n 2>/dev/null; do n=$((n + 1)); done
 input=$(cat)
 echo "$n|$*|$input|\${SECRET_VAR-none}" >> ${join(dir, 'launches.log')}
 echo "job-$n"
