@@ -43,6 +43,11 @@ export interface WholePathOptions {
   slurm?: boolean;
   /** Run image stages isolated when the machine can (default true). */
   isolate?: boolean;
+  /**
+   * Serve the group `bench` (projects `bench/project` and `bench/sub/deep`) with group runners instead of
+   * the project `bench/project`.
+   */
+  group?: boolean;
 }
 
 const exited = (child: ChildProcess) =>
@@ -81,7 +86,17 @@ export async function startWholePath(options: WholePathOptions): Promise<WholePa
     '#!/bin/sh\nscript=$(mktemp)\ncat > "$script"\nnohup sh "$script" > "$script.out" 2>&1 < /dev/null &\necho $!\n',
     { mode: 0o755 },
   );
-  const sim = await startSimulator({ projects: [{ id: 1, path: 'bench/project' }] });
+  const sim = await startSimulator(
+    options.group
+      ? {
+          groups: [{ path: 'bench' }, { path: 'bench/sub' }],
+          projects: [
+            { id: 1, path: 'bench/project' },
+            { id: 2, path: 'bench/sub/deep' },
+          ],
+        }
+      : { projects: [{ id: 1, path: 'bench/project' }] },
+  );
   const record = join(dir, 'runs.jsonl');
   const env = {
     ...process.env,
@@ -95,7 +110,7 @@ export async function startWholePath(options: WholePathOptions): Promise<WholePa
   writeFileSync(
     config,
     `name = "bench"
-project = "bench/project"
+${options.group ? 'group = "bench"' : 'project = "bench/project"'}
 hostname = "${sim.url}"
 management_token = "$BENCH_TOKEN"
 
