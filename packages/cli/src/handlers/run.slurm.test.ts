@@ -1,72 +1,16 @@
 // End to end on a real one-node Slurm (scripts/slurm/start.sh starts one; CI runs it): pending jobs in the
 // GitLab simulator → `gitlab-meta-runner run` → sbatch → the stand-in gitlab-runner inside the batch job takes
 // the jobs from the simulator. Skipped, with the reason in the test name, where Slurm is not up.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs, slurmUnavailable } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type FixtureOptions,
-  type LaunchFixture,
-  launchFixture,
-} from '../../test/launch-fixture.js';
+import { slurmUnavailable } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../../test/launch-fixture.js';
+import { fixtureJobs, recordedLaunches, slurm, slurmRunHarness } from '../../test/slurm-run-harness.js';
 
 const unavailable = slurmUnavailable();
 
-const slurm = (command: string, args: string[]) => {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
-};
-
-/**
- * The batch jobs of one fixture: id → state, for jobs whose comment carries the launcher's tag for `meta` and
- * whose working directory is the fixture's (other tests on the same Slurm launch as `meta` too).
- */
-function ourJobs(f: LaunchFixture): Map<string, string> {
-  const jobs = new Map<string, string>();
-  const workdir = join(f.dir, 'launch');
-  for (const line of slurm('squeue', ['--noheader', '--format=%i|%T|%Z|%k']).split('\n')) {
-    const [id, state, dir, ...comment] = line.split('|');
-    if (id && state && dir === workdir && comment.join('|').startsWith('gitlab-meta-runner name=meta '))
-      jobs.set(id, state);
-  }
-  return jobs;
-}
-
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) {
-    for (const id of ourJobs(f).keys()) spawnSync('scancel', [id]);
-    await f.close();
-  }
-});
-afterAll(removeTempDirs);
-
-async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
-  const f = await launchFixture(options);
-  fixtures.push(f);
-  return f;
-}
-
-function startRun(f: LaunchFixture) {
-  const child = f.cli(['run'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stderr: () => stderr };
-}
-
-const state = (f: LaunchFixture) =>
-  existsSync(f.stateFile)
-    ? (JSON.parse(readFileSync(f.stateFile, 'utf8')) as { launches: { batchJobId?: string }[] }).launches
-    : [];
+const { fixture, startRun } = slurmRunHarness();
 
 /** The [launch] section of the original tool's example config, unchanged. */
 const originalExampleLaunch = `
@@ -132,9 +76,9 @@ describe.skipIf(unavailable)(
       const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: heldLaunch(), interval: 0.3 });
       const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
       let run = startRun(f);
-      await eventually(() => state(f).some((l) => l.batchJobId), 30_000, 'a first launch');
-      const first = state(f)[0]!.batchJobId!;
-      expect(ourJobs(f).get(first)).toBe('PENDING');
+      await eventually(() => recordedLaunches(f).some((l) => l.batchJobId), 30_000, 'a first launch');
+      const first = recordedLaunches(f)[0]!.batchJobId!;
+      expect(fixtureJobs(f).get(first)).toBe('PENDING');
       expect(slurm('squeue', ['--noheader', '--jobs', first, '--format=%j'])).toBe('meta-cpu\n');
 
       // Restart without the state file: the launch is found again by its Slurm comment, not launched twice.
@@ -148,16 +92,16 @@ describe.skipIf(unavailable)(
         'recovery',
       );
       await eventually(() => /in_flight=1 launched=0/.test(run.stderr()), 30_000, 'a cycle counting it');
-      expect(ourJobs(f).size).toBe(1);
+      expect(fixtureJobs(f).size).toBe(1);
 
       // Someone cancels the queued batch job: its GitLab job is still pending, so it is launched again.
       slurm('scancel', [first]);
       await eventually(
-        () => state(f).some((l) => l.batchJobId && l.batchJobId !== first),
+        () => recordedLaunches(f).some((l) => l.batchJobId && l.batchJobId !== first),
         30_000,
         'a new launch after scancel',
       );
-      const second = state(f).find((l) => l.batchJobId !== first)!.batchJobId!;
+      const second = recordedLaunches(f).find((l) => l.batchJobId !== first)!.batchJobId!;
       slurm('scontrol', ['release', second]);
       await f.sim.waitFor(() => f.sim.job(job!.id)?.status === 'success', {
         timeoutMs: 60_000,
@@ -176,10 +120,10 @@ describe.skipIf(unavailable)(
       });
       const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
       const run = startRun(f);
-      await eventually(() => state(f).some((l) => l.batchJobId), 30_000, 'a launch');
-      const id = state(f)[0]!.batchJobId!;
+      await eventually(() => recordedLaunches(f).some((l) => l.batchJobId), 30_000, 'a launch');
+      const id = recordedLaunches(f)[0]!.batchJobId!;
       f.sim.cancelJob(job!.id);
-      await eventually(() => !ourJobs(f).has(id), 30_000, 'the launch to be cancelled');
+      await eventually(() => !fixtureJobs(f).has(id), 30_000, 'the launch to be cancelled');
       await eventually(
         () => /cancelled a queued launch: all of its jobs are gone/.test(run.stderr()),
         10_000,
@@ -187,7 +131,7 @@ describe.skipIf(unavailable)(
       );
       run.child.kill('SIGTERM');
       expect((await run.child).exitCode).toBe(0);
-      expect(state(f)).toEqual([]);
+      expect(recordedLaunches(f)).toEqual([]);
     });
   },
 );
