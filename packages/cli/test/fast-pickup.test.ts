@@ -1,7 +1,7 @@
 // Fast pickup through `gitlab-meta-runner run`: adaptive polling seen in its log lines, the RateLimit-*
 // slow-down, and the [poll.webhook] listener fed by the simulator's job hooks. No test waits a poll interval:
 // the intervals are an hour where a test shows that something else started the cycle.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -173,6 +173,31 @@ secret = "$MR_WEBHOOK_SECRET"
     await eventually(() => hinted() === 61, 60_000, 'every pending hook to reach a cycle');
     await eventually(() => launches(f).length === 3, 60_000, 'a launch for the next job');
     await stop(run);
+  });
+
+  it('starts one more cycle, right after the running one, for a hook that arrives while a cycle runs', async () => {
+    // The launch command waits for $BATCH_DIR/go: the cycle started by the first job's hook is held in it.
+    const held = `
+executable = "sh"
+args = ['-c', 'echo "$$0" >> "$$BATCH_DIR/launches"; while [ ! -e "$$BATCH_DIR/go" ]; do sleep 0.05; done; echo id-$$$$ | tee -a "$$BATCH_DIR/alive"', '$NAME']
+status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
+`;
+    const f = await fixture({ interval: 3600, poll: webhookPoll, launch: held });
+    const { run, url } = await listening(f);
+    f.sim.addWebhook({ url, token: secret });
+    f.sim.addJobs([{ tags: ['cpu'] }]);
+    await eventually(() => launches(f).length === 1, 60_000, 'the launch of the first job, held');
+    const [second] = f.sim.addJobs([{ tags: ['cpu'] }]);
+    await eventually(
+      () => f.sim.webhookDeliveries.some((d) => d.jobId === second!.id && d.buildStatus === 'pending'),
+      60_000,
+      'the pending hook of the second job',
+    );
+    writeFileSync(join(f.env.BATCH_DIR!, 'go'), '');
+    await eventually(() => launches(f).length === 2, 60_000, 'a launch for the second job');
+    await stop(run);
+    // The hint, not the next poll, started that cycle.
+    expect(run.lines('cycle now').filter((l) => l.includes(`job ${second!.id} pending`))).toHaveLength(1);
   });
 
   it('refuses a wrong token, an oversized body and other methods, and starts no cycle for them', async () => {
