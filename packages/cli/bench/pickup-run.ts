@@ -1,7 +1,9 @@
 // One variant of the pickup benchmark: a GitLab simulator, `gitlab-meta-runner run -v` (the built bin) with
-// `[poll] interval = 30` (unless the variant says otherwise) and its other `[poll]` keys, and a launch command that writes the time it
-// is called (ms since the epoch) to `$BATCH_DIR/launch-times` before it submits the stand-in runner to the
-// local background batch system of the CLI tests (`bg-submit`, with `bg-status` as the status command).
+// `[poll] interval = 30` (unless the variant says otherwise) and its other `[poll]` keys, and a launch
+// command that writes the time it is called (ms since the epoch) to `$BATCH_DIR/launch-times` before it
+// submits the stand-in runner to the local background batch system of the CLI tests (`bg-submit`, with
+// `bg-status` as the status command). The batch job runs the stand-in runner at the lowest priority
+// (`nice -n 19`): on a cluster it would run on a compute node, not beside the launcher.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimJob } from '@mr/gitlab-simulator';
@@ -16,7 +18,7 @@ args = ['-c', 'date +%s%3N >> "$$BATCH_DIR/launch-times"; exec bg-submit']
 status_command = ["bg-status"]
 stdin = """
 #!/bin/sh
-exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+exec nice -n 19 gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
 """
 `;
 
@@ -45,6 +47,11 @@ export interface PickupRun {
   launchTimes(): number[];
   /** Every job added so far was taken by a runner. */
   allTaken(): boolean;
+  /**
+   * The launcher is idle: every job added so far was taken, and a cycle after that decided to wait the
+   * whole `interval` (reason idle; the original's fixed interval is idle as soon as the jobs are taken).
+   */
+  relaxed(): boolean;
   /** Requests the launcher made so far: the pending-job lists, and all its API requests (runner side excluded). */
   requests(): { lists: number; api: number };
   /**
@@ -122,6 +129,19 @@ export async function startPickupRun(variant: {
     },
     launchTimes,
     allTaken: () => added.every((j) => f.sim.job(j.id)?.startedAt),
+    relaxed() {
+      let lastTaken = 0;
+      for (const j of added) {
+        const taken = f.sim.job(j.id)?.startedAt?.getTime();
+        if (taken === undefined) return false;
+        lastTaken = Math.max(lastTaken, taken);
+      }
+      const last = logLines.findLast((l) => l.line.startsWith('next poll'));
+      if (!last) return false;
+      // A fixed interval has no busier pace to relax from.
+      if (/reason=fixed/.test(last.line)) return true;
+      return /reason=idle/.test(last.line) && last.at > lastTaken;
+    },
     requests() {
       const counts = f.sim.requestCounts();
       let api = 0;

@@ -7,12 +7,13 @@
 //   finished, as GitLab sends them);
 // - adaptive-5s: adaptive with `interval = 5`, not a default: what a short idle interval gives and costs.
 // Besides the latencies, the launcher's requests to GitLab per minute (the cost under GitLab's rate limits).
-// Workloads, one after the other: jobs arriving one by one on an idle launcher (random gaps longer than the
-// time adaptive polling takes to relax, so that arrivals fall anywhere in the poll phase), then pipeline
-// bursts (several jobs at once). Each variant draws its own arrival times from the same distribution, so
-// the variants' bursts do not coincide. Also reported: pending to taken (the stand-in runner took the job).
-// Sizes: MR_BENCH_PICKUP_SINGLE (10), MR_BENCH_PICKUP_BURSTS (6), MR_BENCH_PICKUP_BURST_SIZE (10);
-// MR_BENCH_PICKUP_SEED fixes the arrival times.
+// Workloads, one after the other, each arrival on an idle launcher: 8 jobs one by one, then 4 bursts of 10
+// jobs at once (one pipeline). Before each arrival the bench waits until the variant's run has relaxed
+// (every job taken, and a cycle since decided to wait the whole interval), then a random time of up to 30 s,
+// so that arrivals fall anywhere in the poll phase. Each variant draws its own times, so the variants'
+// bursts do not coincide. Also reported: pending to taken (the stand-in runner took the job).
+// Sizes: MR_BENCH_PICKUP_SINGLE (8), MR_BENCH_PICKUP_BURSTS (4), MR_BENCH_PICKUP_BURST_SIZE (10);
+// MR_BENCH_PICKUP_SEED fixes the random times.
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeTempDirs } from '@mr/test-support';
@@ -20,14 +21,14 @@ import { eventually } from '../test/launch-fixture.ts';
 import { type Arrival, type Figures, type PickupRun, startPickupRun } from './pickup-run.ts';
 import { quantile, seededRandom } from './stats.ts';
 
-const SINGLE = Number(process.env.MR_BENCH_PICKUP_SINGLE ?? 10);
-const BURSTS = Number(process.env.MR_BENCH_PICKUP_BURSTS ?? 6);
+const SINGLE = Number(process.env.MR_BENCH_PICKUP_SINGLE ?? 8);
+const BURSTS = Number(process.env.MR_BENCH_PICKUP_BURSTS ?? 4);
 const BURST_SIZE = Number(process.env.MR_BENCH_PICKUP_BURST_SIZE ?? 10);
 const SEED = Number(process.env.MR_BENCH_PICKUP_SEED ?? Date.now() % 1_000_000);
-/** Gaps between arrivals: at least this long (adaptive polling has relaxed to `interval` by then)... */
-const GAP_MIN_S = 10;
-/** ...plus up to this much more, drawn uniformly (half the poll phase of 30 s per arrival). */
-const GAP_SPREAD_S = 15;
+/** After the launcher has relaxed, an arrival comes after up to this long (drawn uniformly). */
+const PHASE_S = 30;
+/** The longest a variant may take to relax before the bench gives up on it. */
+const RELAX_MS = 180_000;
 /** How long after the last arrival every launch must have been seen; a launch missing then is lost. */
 const SETTLE_MS = 120_000;
 
@@ -41,7 +42,10 @@ const variants = [
 /** Adds the workload's jobs to one variant's simulator at random times; returns the arrivals. */
 async function feed(run: PickupRun, random: () => number): Promise<Arrival[]> {
   const arrivals: Arrival[] = [];
-  const gap = () => sleep((GAP_MIN_S + random() * GAP_SPREAD_S) * 1000);
+  const gap = async () => {
+    await eventually(() => run.relaxed(), RELAX_MS, `${run.name} to relax`);
+    await sleep(random() * PHASE_S * 1000);
+  };
   for (let i = 0; i < SINGLE; i++) {
     await gap();
     arrivals.push(run.add('single', 1));
@@ -56,7 +60,7 @@ async function feed(run: PickupRun, random: () => number): Promise<Arrival[]> {
 const loads: number[] = [];
 const sampleLoad = setInterval(() => loads.push(loadavg()[0]!), 5000);
 console.log(
-  `${cpus().length} × ${cpus()[0]?.model}; seed ${SEED}; ${SINGLE} single jobs, ${BURSTS} bursts of ${BURST_SIZE}; gaps ${GAP_MIN_S}-${GAP_MIN_S + GAP_SPREAD_S} s; load before ${loadavg()
+  `${cpus().length} × ${cpus()[0]?.model}; seed ${SEED}; ${SINGLE} single jobs, ${BURSTS} bursts of ${BURST_SIZE}; arrivals 0-${PHASE_S} s after the launcher relaxed; load before ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
