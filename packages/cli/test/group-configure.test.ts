@@ -136,6 +136,25 @@ describe('configure with projects', () => {
     expect(t.sim.runners()).toHaveLength(1);
   });
 
+  it('deletes an orphan of several projects, found among the project runners of the listed projects', async () => {
+    const t = await setup();
+    t.write('projects = ["lab/app", "lab/lib"]', { cpu: ['cpu'] });
+    expect((await t.configure()).exitCode).toBe(0);
+    // Created in lab/app and enabled in lab/lib by a configure that died before storing its token.
+    const orphan = t.sim.addRunner({
+      projectId: 1,
+      enabledProjectIds: [2],
+      locked: false,
+      tags: ['x'],
+      description: `meta-gone [${t.marker()}]`,
+    });
+    const result = await t.configure();
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`deleted orphan runners (registered, token never stored): ${orphan.id}`);
+    expect(t.sim.runner(orphan.id)).toBeUndefined();
+    expect(t.sim.runners()).toHaveLength(1);
+  });
+
   it('deletes a removed instance whose runner serves several projects, disabling it in the others first', async () => {
     const t = await setup();
     t.write('projects = ["lab/app", "lab/lib"]', { cpu: ['cpu'], gpu: ['gpu'] });

@@ -79,3 +79,28 @@ describe('jobs that wait', () => {
     ]);
   });
 });
+
+describe('jobs of several projects', () => {
+  it('names the project of an unmatched or refused job, alone and among the examples', () => {
+    const lines: Line[] = [];
+    const state = emptyState();
+    const jobs = [
+      { id: 1, tag_list: ['tpu'], project: 'lab/app' },
+      { id: 2, tag_list: ['flex', 'cpus=99'], project: 'lab/sub/deep' },
+      { id: 3, tag_list: ['flex', 'cpus=99'], project: 'lab/lib' },
+    ];
+    const reasons = new Map([
+      [2, 'cpus=99 is above the max of 8'],
+      [3, 'cpus=99 is above the max of 8'],
+    ]);
+    reportUnmatched(state, jobs, recordingLogger(lines), reasons);
+    expect(lines.find((l) => /matches no runner/.test(l.message))?.fields).toMatchObject({
+      job: 1,
+      project: 'lab/app',
+    });
+    const refused = lines.find((l) => /are refused/.test(l.message))!;
+    expect(refused.fields?.examples).toBe(
+      '2 in lab/sub/deep (tags flex,cpus=99); 3 in lab/lib (tags flex,cpus=99)',
+    );
+  });
+});

@@ -15,6 +15,7 @@ import {
 } from '@mr/runner-config';
 import { RegistrationError } from './errors.js';
 import { deleteOrphanRunners, ensureRegistrationId, type OrphanRunner } from './orphans.js';
+import { reconcileKept } from './kept-runners.js';
 import { reconcileRunners } from './reconcile.js';
 import { type ConfigureFailure, rotateInStore } from './rotate.js';
 import { describeTarget, resolveTarget, type RunnerTarget } from './runner-target.js';
@@ -230,6 +231,8 @@ async function configureLocked(
         },
       );
     }
+    // Resource runners of `run` follow the scope too (enabled in the listed projects, or registered anew).
+    await reconcileKept(store, Object.keys(store.tokens).filter(kept), { client, target, logger, signal });
     // A registration that failed may have created the runner before its answer was lost: delete it now.
     if (done.failed.some((f) => f.action === 'create')) result.orphansDeleted.push(...(await orphans()));
 
