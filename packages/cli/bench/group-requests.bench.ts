@@ -6,7 +6,7 @@
 // - first: the first cycle (it resolves the group, checks the runner tokens and launches for the 20 jobs);
 // - steady: the median of the next cycles (nothing new: every job is covered by a launch in flight);
 // - new project: the cycle after a project is created in a subgroup with one pending job.
-// Target from issue 15: at most 100 requests per cycle. Also prints what that means per minute at the
+// Target: at most 100 requests per cycle. Also prints what that means per minute at the
 // 30 s interval, and at `fast_interval` (2 s, adaptive polling right after launches).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
