@@ -1,6 +1,7 @@
 import { chmod, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unmarkInUse } from './image-usage.js';
+import { removeDeadPulls } from './pull-leftovers.js';
 import type { StepContext } from './step-context.js';
 import { endJobProcesses, jobKey } from './step-processes.js';
 
@@ -15,7 +16,8 @@ async function makeWritable(dir: string): Promise<void> {
 
 /**
  * cleanup: ends every process a step of the job left running (after gitlab-runner SIGKILLed a step, its
- * processes may live on), then removes the job's builds directory and its in-use markers. Idempotent:
+ * processes may live on), then removes the job's builds directory, its in-use markers and what pulls of
+ * dead executors of this node left in the image directory. Idempotent:
  * gitlab-runner calls it after every failed prepare attempt, and whatever is already gone is fine.
  */
 export async function cleanupStep(context: StepContext): Promise<void> {
@@ -39,5 +41,10 @@ export async function cleanupStep(context: StepContext): Promise<void> {
     await makeWritable(jobDir);
     await rm(jobDir, { recursive: true, force: true });
   }
-  if (settings.image_dir) await unmarkInUse(settings.image_dir, context.host, jobId);
+  if (settings.image_dir) {
+    await unmarkInUse(settings.image_dir, context.host, jobId);
+    // A pull SIGKILLed with its prepare left a partial image (and maybe, killed alone, its pull running).
+    for (const name of await removeDeadPulls(settings.image_dir, context.host))
+      context.logger.info(`Removed ${name}, left by a pull that did not finish`);
+  }
 }

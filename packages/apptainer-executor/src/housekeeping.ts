@@ -1,6 +1,8 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { imagesInUse } from './image-usage.js';
+import { parsePullDir, removeDeadPulls } from './pull-leftovers.js';
 import { isLockLive, type LockTiming, tryAcquireLock } from '@mr/node-kit/lock';
 
 export interface HousekeepingOptions {
@@ -53,19 +55,22 @@ export async function evictImages(
 
 async function evict(imageDir: string, options: HousekeepingOptions): Promise<HousekeepingResult> {
   const now = options.now ?? Date.now();
-  const names = await readdir(imageDir);
-  const temporaries: string[] = [];
+  // Pulls of executors of this node that are gone: their pulls are ended and their files removed at once.
+  const temporaries = await removeDeadPulls(imageDir, options.host ?? hostname());
+  const names = (await readdir(imageDir)).filter((n) => !temporaries.includes(n));
   const live = (name: string) => isLockLive(join(imageDir, `${name}.lock`), options.lockTiming, options.host);
-  // Abandoned temporary files of pulls whose process died: ours (`.tmp-<image>.<host>.<pid>.<random>`,
-  // skipped while that image's pull lock is live) and apptainer's own `tmp-copy-*`, written in the
-  // destination's directory while a pull copies the image out of its cache (MakeTmpFile in
-  // internal/pkg/util/fs/helper.go, apptainer v1.0.0). A file nobody wrote to for an hour is abandoned.
+  // Other abandoned temporary files of pulls: ours of other nodes (`.tmp-<image>.<host>.<pid>.<start>.<random>`,
+  // or without the start time from older releases; skipped while that image's pull lock is live) and
+  // apptainer's own `tmp-copy-*`, written in the destination's directory while a pull copies the image out
+  // of its cache (MakeTmpFile in internal/pkg/util/fs/helper.go, apptainer v1.0.0). A file nobody wrote to
+  // for an hour is abandoned.
   for (const name of names) {
     const ours = name.startsWith('.tmp-');
     if (!ours && !name.startsWith('tmp-copy-')) continue;
     const info = await stat(join(imageDir, name)).catch(() => undefined);
     if (!info || now - info.mtimeMs <= ABANDONED_TEMP_MS) continue;
-    if (ours && (await live(name.slice(5, name.lastIndexOf('.sif') + 4)))) continue;
+    const image = parsePullDir(name)?.fileName ?? name.slice(5, name.lastIndexOf('.sif') + 4);
+    if (ours && (await live(image))) continue;
     await rm(join(imageDir, name), { force: true, recursive: true });
     temporaries.push(name);
   }

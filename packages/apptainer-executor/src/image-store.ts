@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@mr/logger';
@@ -11,7 +11,9 @@ import { ExecutorError } from './errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { Env } from './job-environment.js';
 import { acquireLock, type LockTiming } from '@mr/node-kit/lock';
+import { PULL_VARIABLE, pullDirName, pullerId, removeDeadPulls, thisPuller } from './pull-leftovers.js';
 import type { ExecutorSettings, PullPolicy } from './setting-keys.js';
+import { STEP_VARIABLE } from './step-processes.js';
 
 export interface EnsureImageOptions {
   settings: ExecutorSettings;
@@ -23,6 +25,8 @@ export interface EnsureImageOptions {
   signal?: AbortSignal | undefined;
   lockTiming?: Partial<LockTiming> | undefined;
   host?: string | undefined;
+  /** The prepare step's marker (`STEP_VARIABLE`), set on the pull so that the job's cleanup finds it. */
+  marker?: string | undefined;
 }
 
 export interface ReadyImage {
@@ -107,22 +111,29 @@ async function pullLocked(
     const present = await exists(path);
     return present !== undefined && (policy === 'if-not-present' || present.mtimeMs >= startedAt);
   };
+  const host = options.host ?? hostname();
   const lock = await acquireLock(`${path}.lock`, {
     satisfied: pulledMeanwhile,
     purpose: `pulling ${image.source}`,
     timing: options.lockTiming,
     signal: options.signal,
-    host: options.host,
+    host,
     onWait: (owner, waited) =>
       logger.info(
         owner
           ? `Waiting for ${owner.host} (pid ${owner.pid}) to finish pulling ${image.source}${waited > 0 ? ` (waited ${Math.round(waited / 1000)} s)` : ''}`
           : `Waiting for another job to finish pulling ${image.source}`,
       ),
-    onStale: (owner, reason) =>
+    onStale: async (owner, reason) => {
       logger.warn(
         `Removing the stale pull lock of ${image.source}${owner ? ` held by ${owner.host} (pid ${owner.pid})` : ''}: ${reason}`,
-      ),
+      );
+      // A holder of this node that died (SIGKILLed during its pull) may have left its pull running and a
+      // partial image: both go before this pull starts, so that the image is never pulled twice at once.
+      const puller = owner?.processStart && { host: owner.host, pid: owner.pid, start: owner.processStart };
+      if (puller)
+        await removeDeadPulls(options.settings.image_dir!, host, { fileName: image.fileName, puller });
+    },
   }).catch((error: unknown) => {
     if (options.signal?.aborted) throw canceled(options.signal);
     throw error;
@@ -140,16 +151,21 @@ async function pullLocked(
 const canceled = (signal: AbortSignal) =>
   new ExecutorError('MR_EXECUTOR_CANCELED', `cancelled by ${String(signal.reason ?? 'SIGTERM')}`);
 
-/** `apptainer pull` into a temporary file beside the image, then an atomic rename into place. */
+/**
+ * `apptainer pull` into a temporary directory beside the image (see `pullDirName`), then an atomic rename
+ * into place. The pull carries `PULL_VARIABLE` and the step's marker, so that a pull whose executor was
+ * SIGKILLed is found and ended by the next prepare of the image or the job's cleanup.
+ */
 async function pull(image: ImageReference, path: string, options: EnsureImageOptions): Promise<void> {
   const { settings, tool, logger } = options;
   const dir = settings.image_dir!;
-  const temp = join(
-    dir,
-    `.tmp-${image.fileName}.${options.host ?? hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
-  );
+  const puller = thisPuller(options.host ?? hostname());
+  const tempDir = join(dir, pullDirName(image.fileName, puller, randomBytes(4).toString('hex')));
+  const temp = join(tempDir, image.fileName);
+  await mkdir(tempDir);
   // Without apptainer's layer cache the image is built directly at the temporary path (pull.go, apptainer
-  // v1.0.0 --disable-cache), so nothing accumulates in APPTAINER_CACHEDIR.
+  // v1.0.0 --disable-cache), so nothing accumulates in APPTAINER_CACHEDIR. With it, apptainer's own
+  // tmp-copy-* goes into the temporary directory too (it is made beside the destination).
   const args = ['pull', ...(settings.image_layer_cache ? [] : ['--disable-cache']), temp, image.source];
   logger.info(
     `Pulling ${image.source} with ${tool.path}${options.credential ? ` (logging in to ${options.credential.registry} with ${options.credential.from})` : ''}`,
@@ -163,6 +179,8 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
           ...options.env,
           ...pullDirs(tool, settings),
           ...credentialEnvironment(tool.prefix, options.credential),
+          [PULL_VARIABLE]: pullerId(puller),
+          ...(options.marker ? { [STEP_VARIABLE]: options.marker } : {}),
         },
         io: options.io,
         signal: options.signal,
@@ -193,6 +211,6 @@ async function pull(image: ImageReference, path: string, options: EnsureImageOpt
     await rename(temp, path);
     logger.info(`Pulled ${image.source} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await rm(temp, { force: true, recursive: true }).catch(() => {});
+    await rm(tempDir, { force: true, recursive: true }).catch(() => {});
   }
 }

@@ -7,6 +7,7 @@ import { ensureImage } from './image-store.js';
 import { markInUse, touchImage } from './image-usage.js';
 import { resolveJobImage } from './job-image.js';
 import type { StepContext } from './step-context.js';
+import { endStepProcesses, jobKey, stepMarker } from './step-processes.js';
 import { formatSize } from '@mr/node-kit/size';
 
 /**
@@ -14,6 +15,15 @@ import { formatSize } from '@mr/node-kit/size';
  * (one pull per image across processes and hosts) and reports it in the job log.
  */
 export async function prepareStep(context: StepContext): Promise<void> {
+  const marker = stepMarker(jobKey(context.job, context.settings), 'prepare');
+  try {
+    await prepareMarked(context, marker);
+  } finally {
+    await endStepProcesses(marker);
+  }
+}
+
+async function prepareMarked(context: StepContext, marker: string): Promise<void> {
   const { settings, job, logger } = context;
   const jobDir = join(settings.builds_dir, job.jobId());
   const { image, login, policies, from } = resolveJobImage(job, settings);
@@ -45,6 +55,7 @@ export async function prepareStep(context: StepContext): Promise<void> {
     signal: context.signal,
     lockTiming: context.lockTiming,
     host: context.host,
+    marker,
   });
   const fromText = from === 'default_image' ? " (the runner's default_image: the job has none)" : '';
   logger.info(`Using image ${image.written}${fromText} = ${image.source}, ${ready.how}: ${ready.path}`);

@@ -29,10 +29,10 @@ export function stepMarker(key: string, step: string): string {
   return `${key}:${step.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The processes of this user, other than this one, whose environment has `STEP_VARIABLE` matching. */
-function marked(match: (value: string) => boolean): number[] {
+/** The processes of this user, other than this one, whose environment has `variable` with a matching value. */
+export function markedProcesses(variable: string, match: (value: string) => boolean): number[] {
   const uid = process.getuid?.();
-  const prefix = `${STEP_VARIABLE}=`;
+  const prefix = `${variable}=`;
   const out: number[] = [];
   for (const { pid } of listProcesses()) {
     if (pid === process.pid || (uid !== undefined && processUid(pid) !== uid)) continue;
@@ -61,10 +61,13 @@ function groupMembersSince(since: string | undefined): number[] {
  * step's first process) what it left in this process's group. Resolves to the pids it killed.
  */
 export function endStepProcesses(marker: string, since?: string): Promise<number[]> {
-  return killProcesses(() => [...marked((v) => v === marker), ...groupMembersSince(since)]);
+  return killProcesses(() => [
+    ...markedProcesses(STEP_VARIABLE, (v) => v === marker),
+    ...groupMembersSince(since),
+  ]);
 }
 
 /** Ends every process any step of the job left running (cleanup). Resolves to the pids it killed. */
 export function endJobProcesses(key: string): Promise<number[]> {
-  return killProcesses(() => marked((v) => v.startsWith(`${key}:`)));
+  return killProcesses(() => markedProcesses(STEP_VARIABLE, (v) => v.startsWith(`${key}:`)));
 }

@@ -291,15 +291,18 @@ async function pull(args) {
   // in DEST's directory (fs.CopyFileAtomic via MakeTmpFile in internal/pkg/util/fs/helper.go, apptainer
   // v1.0.0); with it, it is built directly at DEST. Either way a killed pull leaves a partial file behind.
   const target = disableCache ? dest : join(dirname(dest), `tmp-copy-${process.pid}${basename(dest)}`);
+  // The first half of the image is written before a slow or gated pull waits, so that a pull killed
+  // meanwhile leaves an image-sized partial file, as a real one that was downloading would.
+  const size = Math.max(Number(process.env.STANDIN_APPTAINER_IMAGE_BYTES || 64), 64);
+  const content = HEADER + `source=${source}\n`.padEnd(size - HEADER.length - TRAILER.length, '.') + TRAILER;
+  const half = Math.max(HEADER.length, Math.floor(content.length / 2));
   const fd = openSync(target, 'w');
-  writeSync(fd, HEADER);
+  writeSync(fd, content.slice(0, half));
   const ms = Number(process.env.STANDIN_APPTAINER_PULL_MS || 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
   const gate = process.env.STANDIN_APPTAINER_PULL_GATE;
   while (gate && !existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
-  const size = Math.max(Number(process.env.STANDIN_APPTAINER_IMAGE_BYTES || 64), 64);
-  const body = `source=${source}\n`.padEnd(size - HEADER.length - TRAILER.length, '.');
-  writeSync(fd, body + TRAILER);
+  writeSync(fd, content.slice(half));
   closeSync(fd);
   if (target !== dest) renameSync(target, dest);
   log({ op: 'pulled', dest, source });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDirs, waitUntil } from '@mr/test-support';
@@ -86,6 +86,44 @@ describe('the NFS-safe lock', () => {
     expect(reasons[0]).toMatch(/is gone/);
     expect(tokenIn(path)).toBe(lock.owner.token);
     await lock.release();
+  });
+
+  it('never removes a lock taken since its dead holder was judged stale by a slower taker', async () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'image.sif.lock');
+    writeOwner(path, { host: hostname(), pid: deadPid() });
+    // The slow taker judges the dead holder's lock stale, then pauses before it removes it ...
+    let judged = false;
+    let resume!: () => void;
+    const paused = new Promise<void>((r) => {
+      resume = r;
+    });
+    const waits: Array<LockOwner | undefined> = [];
+    const slow = acquireLock(path, {
+      timing: fast,
+      onStale: async () => {
+        judged = true;
+        await paused;
+      },
+      onWait: (owner) => waits.push(owner),
+    });
+    await waitUntil(() => judged, 10_000, 'the slow taker to judge the lock stale');
+    // ... while a fast one removes it and takes the lock.
+    const fresh = await tryAcquireLock(path, { timing: fast });
+    expect(fresh.lock).toBeDefined();
+    const touched: string[] = [];
+    const watcher = watch(dir, (_, file) => touched.push(String(file)));
+    resume();
+    await waitUntil(() => waits.length > 0, 10_000, 'the slow taker to wait for the fresh holder');
+    // Events arrive in order: once this one is seen, any on the lock file would have been.
+    writeFileSync(join(dir, 'sentinel'), '');
+    await waitUntil(() => touched.includes('sentinel'), 10_000, 'the sentinel event');
+    watcher.close();
+    expect(touched.filter((f) => f === 'image.sif.lock')).toEqual([]);
+    expect(waits[0]?.token).toBe(fresh.lock!.owner.token);
+    expect(tokenIn(path)).toBe(fresh.lock!.owner.token);
+    await fresh.lock!.release();
+    await (await slow).release();
   });
 
   it('recovers a lock of another host only when its heartbeat is old', async () => {

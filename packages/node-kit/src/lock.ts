@@ -24,8 +24,11 @@ export interface LockOptions {
   /** What the holder does, written into the lock file for the messages of others. */
   purpose?: string | undefined;
   timing?: Partial<LockTiming> | undefined;
-  /** Called when a stale lock is taken over, with its former owner and why it was stale. */
-  onStale?: ((owner: LockOwner | undefined, reason: string) => void) | undefined;
+  /**
+   * Called when a stale lock is about to be taken over, with its former owner and why it was stale; when it
+   * returns a promise, the takeover waits for it (to end what the dead holder left running first).
+   */
+  onStale?: ((owner: LockOwner | undefined, reason: string) => unknown) | undefined;
   /** Called once when a held lock was taken away (its file removed or replaced): stop what it guards. */
   onLost?: ((reason: string) => void) | undefined;
   /** Overrides for tests: this host's name and pid. */
@@ -94,20 +97,38 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
   }
 }
 
+/** A breaker's file older than this belongs to a breaker that died while breaking (it takes milliseconds). */
+const BREAKER_STALE_MS = 10_000;
+
 /**
- * Removes a stale lock without removing a fresh one taken meanwhile: the lock is renamed away (only one
- * process can win), and put back when it turns out to be someone else's new lock.
+ * Removes a stale lock without removing a fresh one taken meanwhile. Breakers take turns through a second
+ * lock file (`<path>.break`), and the one whose turn it is reads the lock again: only when it still names
+ * the owner judged stale is it removed. (Without the turns, a second breaker could judge the owner that a
+ * first one had already removed, and remove the fresh lock someone took since: two holders at once.) The
+ * lock is renamed away rather than unlinked, and put back should it be another holder's after all.
  */
 async function breakStale(path: string, judged: LockOwner | undefined, self: LockOwner): Promise<void> {
-  const aside = `${path}.stale.${unique(self)}`;
-  try {
-    await rename(path, aside);
-  } catch {
+  const breaker = `${path}.break`;
+  if (!(await tryCreate(breaker, self))) {
+    // Someone else breaks it now; a breaker file nobody removed for long is a dead breaker's.
+    const info = await stat(breaker).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(() => {});
     return;
   }
-  const moved = await readLockOwner(aside);
-  if (moved && moved.token !== judged?.token) await link(aside, path).catch(() => {});
-  await unlink(aside).catch(() => {});
+  try {
+    if ((await readLockOwner(path))?.token !== judged?.token) return;
+    const aside = `${path}.stale.${unique(self)}`;
+    try {
+      await rename(path, aside);
+    } catch {
+      return;
+    }
+    const moved = await readLockOwner(aside);
+    if (moved && moved.token !== judged?.token) await link(aside, path).catch(() => {});
+    await unlink(aside).catch(() => {});
+  } finally {
+    await unlink(breaker).catch(() => {});
+  }
 }
 
 type Attempt = { lock: HeldLock } | { owner: LockOwner | undefined };
@@ -135,7 +156,7 @@ async function attempt(path: string, options: LockOptions, timing: LockTiming): 
     }
     const reason = lockStaleReason(current, info.mtimeMs, timing.staleAfter, Date.now(), host);
     if (!reason || tries >= 8) return { owner: current };
-    options.onStale?.(current, reason);
+    await options.onStale?.(current, reason);
     await breakStale(path, current, owner);
   }
 }
