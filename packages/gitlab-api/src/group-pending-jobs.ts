@@ -14,8 +14,8 @@ import type { Transport } from './transport.js';
 // (Resolvers::Ci::ProjectPipelinesResolver: `status`, `source`) → Pipeline.jobs (Resolvers::Ci::JobsResolver:
 // `statuses`, `jobKind`). A pipeline with a pending job is PENDING or RUNNING (Gitlab::Ci::Status::Composite,
 // lib/gitlab/ci/status/composite.rb); child pipelines are listed only with `source: "parent_pipeline"`
-// (Ci::PipelinesFinder#prefiltered_pipelines, GitLab 17.0, merge request !149839; older versions answer an
-// empty list). All paths: gitlabhq master 2025. A project whose pipelines or jobs fill a page is read again
+// (Ci::PipelinesFinder#prefiltered_pipelines, app/finders/ci/pipelines_finder.rb at gitlabhq commit 0286e4c628;
+// from GitLab 17.0 on, doc/api/pipelines.md at 017a6c129d; older versions answer an empty list). A project whose pipelines or jobs fill a page is read again
 // through REST (`GET /projects/:id/jobs?scope[]=pending`, every page), so no job is missed.
 
 /** Pipelines per status and project, and pending jobs per pipeline, asked for in one request. */

@@ -15,7 +15,7 @@ interface SimPipeline {
 
 /**
  * A pipeline's status from its jobs' statuses, by the order of Gitlab::Ci::Status::Composite#status
- * (lib/gitlab/ci/status/composite.rb, gitlabhq master 2025): only success → success; only canceled and
+ * (lib/gitlab/ci/status/composite.rb, gitlabhq commit 14bd84b612): only success → success; only canceled and
  * success → canceled; only pending → pending; any running or pending → running; then canceling; else failed.
  */
 export function pipelineStatus(statuses: readonly JobStatus[]): string {

@@ -1,9 +1,12 @@
 import type { GqlField, GqlLocation, GqlOperation, GqlValue } from './graphql-parse.js';
 
 // The part of GitLab's GraphQL schema the simulator serves, with the names, arguments and types of
-// app/graphql/types (gitlabhq master 2025): Query.group (Types::QueryType), Group.projects
-// (Resolvers::NamespaceProjectsResolver), Project.pipelines (Resolvers::Ci::ProjectPipelinesResolver with
-// ResolvesPipelines), Pipeline.jobs (Resolvers::Ci::JobsResolver) and the CiJob fields of Types::Ci::JobType.
+// app/graphql: Query.group (Types::QueryType), Group.projects (Resolvers::NamespaceProjectsResolver),
+// Project.pipelines (Resolvers::Ci::ProjectPipelinesResolver with ResolvesPipelines), Pipeline.jobs
+// (Resolvers::Ci::JobsResolver, with its `job_kind` argument) and the CiJob fields of Types::Ci::JobType.
+// Read at gitlabhq commits 017a6c129d (query_type.rb, types/ci/job_type.rb), 098c9a1d51
+// (namespace_projects_resolver.rb), 3919ad7251 (project_pipelines_resolver.rb); the prices at 0653e08efd
+// (base_resolver.rb) and 0115b63f64 (base_field.rb), the limit at 7e202c4fa8 (gitlab_schema.rb).
 // Anything else is refused the way GitLab's graphql-ruby validation refuses it.
 
 interface ArgDef {

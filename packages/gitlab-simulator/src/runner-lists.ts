@@ -36,8 +36,8 @@ function answerPage(runners: SimRunner[], url: URL, webBase: string, answer: Ans
 
 /**
  * `GET /projects/:id/runners`: project runners owned by or enabled in the project, and the group runners of
- * its group and the group's ancestors (`Ci::Runner.owned_or_instance_wide`, lib/api/ci/runners.rb, gitlabhq
- * master 2025), filtered by `type`.
+ * its group and the group's ancestors (`Ci::Runner.owned_or_instance_wide`, lib/api/ci/runners.rb at gitlabhq
+ * commit 034daf00b1), filtered by `type`.
  */
 export function listProjectRunners(
   store: SimulatorStore,
@@ -66,7 +66,7 @@ export function listProjectRunners(
 
 /**
  * `GET /groups/:id/runners`: the group runners of the group and its ancestors
- * (`Ci::Runner.group_or_instance_wide`, lib/api/ci/runners.rb, gitlabhq master 2025), filtered by `type`.
+ * (`Ci::Runner.group_or_instance_wide`, lib/api/ci/runners.rb at gitlabhq commit 034daf00b1), filtered by `type`.
  */
 export function listGroupRunners(
   store: SimulatorStore,

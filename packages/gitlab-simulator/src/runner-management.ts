@@ -20,9 +20,10 @@ function tagProblem(tags: string[], runUntagged: boolean): string | undefined {
 
 /**
  * `POST /user/runners` (doc/api/users.md): a project runner (`project_id`, the token user needs the
- * Maintainer role there) or a group runner (`group_id`, Owner role: `create_runner` is enabled for owners in
- * app/policies/group_policy.rb, checked by Ci::Runners::RunnerCreationStrategies::GroupRunnerStrategy,
- * gitlabhq master 2025). Instance runners need an administrator (403).
+ * Maintainer role there) or a group runner (`group_id`, Owner role: Ci::Runners::RunnerCreationStrategies::
+ * GroupRunnerStrategy checks `create_runners` on the group, gitlabhq commit 017a6c129d; app/policies/group_policy.rb
+ * grants the permission in its `owner` rule, named `create_group_runners` at commit 012f9a4b9e). Instance runners
+ * need an administrator (403).
  */
 export function createRunner(store: SimulatorStore, body: Record<string, unknown>, answer: Answer): void {
   const type = stringParam(body, 'runner_type');
@@ -144,7 +145,7 @@ export function showRunner(store: SimulatorStore, id: number, answer: Answer): v
 /**
  * `DELETE /runners/:id`. A project runner enabled in more than one project cannot be deleted by anyone but
  * an administrator: "Runner associated with more than one project" (`authenticate_delete_runner!`,
- * lib/api/ci/runners.rb, gitlabhq master 2025); it must be unassigned from the other projects first.
+ * lib/api/ci/runners.rb at gitlabhq commit 034daf00b1); it must be unassigned from the other projects first.
  */
 export function deleteRunner(store: SimulatorStore, id: number, answer: Answer): void {
   const runner = store.runners.get(id);
@@ -166,7 +167,7 @@ export function verifyRunner(store: SimulatorStore, body: Record<string, unknown
     return;
   }
   // `post '/verify'` runs `authenticate_runner!`, whose `current_runner.heartbeat` sets contacted_at
-  // (lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, gitlabhq master 2025).
+  // (lib/api/ci/runner.rb at gitlabhq commit 027f19b39c, lib/api/ci/helpers/runner.rb at 00d1f41541).
   runner.contactedAt = store.now();
   store.changed();
   answer(200, {

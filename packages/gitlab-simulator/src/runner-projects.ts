@@ -4,7 +4,7 @@ import { runnerSummary } from './payloads.js';
 import type { SimulatorStore } from './state.js';
 
 // Enabling a project runner in other projects, as doc/api/runners.md ("Assign a runner to project",
-// "Unassign a runner from project") and lib/api/ci/runners.rb (gitlabhq master 2025) describe it.
+// "Unassign a runner from project") and lib/api/ci/runners.rb (gitlabhq commit 034daf00b1) describe it.
 
 /**
  * `POST /projects/:id/runners` with `runner_id`: enables a project runner in one more project. The user needs

@@ -125,7 +125,7 @@ export class SimulatorStore {
   /**
    * The projects whose jobs a runner may take: a project runner's owner and the projects it is enabled in;
    * a group runner's group's projects and those of its subgroups (Ci::Queue::BuildQueueService
-   * `builds_for_group_runner` takes the group's `base_and_descendants`, gitlabhq master 2025).
+   * `builds_for_group_runner` takes the group's `base_and_descendants`, app/services/ci/queue/build_queue_service.rb at gitlabhq commit 0653e08efd).
    */
   runnerProjects(runner: SimRunner): Set<number> {
     if (runner.runnerType === 'project_type') return new Set([runner.projectId, ...runner.enabledProjectIds]);

@@ -11,7 +11,7 @@ export const KEEP_ALIVE_INTERVAL_MS = 30 * 60_000;
  *
  * The call is `POST /runners/verify` with the instance's runner token (in the request body, never in argv
  * or logs): it runs `authenticate_runner!`, which calls `current_runner.heartbeat` and so sets
- * `contacted_at` (lib/api/ci/runner.rb and lib/api/ci/helpers/runner.rb, gitlabhq master 2025), and it
+ * `contacted_at` (lib/api/ci/runner.rb at gitlabhq commit 027f19b39c, lib/api/ci/helpers/runner.rb at 00d1f41541), and it
  * never hands out a job. `POST /jobs/request` updates `contacted_at` too, but it gives the runner a pending
  * job whenever one matches: exactly the jobs that wait here. Some GitLab releases skipped the heartbeat of
  * `/runners/verify` for `glrt-` tokens (the `registering_created_runner` rule of the same file): there the

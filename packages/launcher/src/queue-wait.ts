@@ -4,7 +4,7 @@ import type { LaunchRecord, QueueWaitRecord } from './state.js';
 
 // GitLab drops a pending job that no online runner can take once it is older than an hour, and every pending
 // job older than a day: BUILD_PENDING_STUCK_TIMEOUT = 1.hour and BUILD_PENDING_OUTDATED_TIMEOUT = 1.day in
-// app/services/ci/stuck_builds/drop_pending_service.rb (gitlabhq master, 2025); "online" is a runner
+// app/services/ci/stuck_builds/drop_pending_service.rb (gitlabhq commit 30428b11a8); "online" is a runner
 // contacted within ONLINE_CONTACT_TIMEOUT = 2.hours (app/models/ci/runner.rb).
 
 /** GitLab drops a pending job after this long when no online runner can take it. */

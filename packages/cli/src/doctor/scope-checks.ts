@@ -5,7 +5,8 @@ import { newToken } from './gitlab-checks.js';
 
 // What the config covers: the project, each project, or the group, visible to the management token with
 // the role that registering runners needs (doc/user/permissions.md: Maintainer of a project for project
-// runners; Owner of a group for group runners, `create_runner` in app/policies/group_policy.rb).
+// runners; Owner of a group for group runners: GroupRunnerStrategy at gitlabhq commit 017a6c129d checks
+// `create_runners`, which app/policies/group_policy.rb grants to the `owner` rule).
 
 /** GitLab's access levels (lib/gitlab/access.rb). */
 const MAINTAINER = 40;
