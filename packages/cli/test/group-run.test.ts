@@ -110,6 +110,40 @@ it('launches for the jobs of every project of a group, a new project included, n
   expect(text).toMatch(new RegExp(`job ${old!.id} of lab/app \\(cpu\\) pending since`));
 }, 170_000);
 
+it('launches nothing for a project that turned group runners off, says so once, and launches once they are on again', async () => {
+  const f = await launchFixture({
+    instances: { cpu: { tags: ['cpu'] } },
+    launch: recordingLaunch,
+    scope: 'group = "lab"',
+    simulator: {
+      ...simulator,
+      projects: [...simulator.projects, { id: 4, path: 'lab/sub/private', groupRunnersEnabled: false }],
+    },
+  });
+  fixtures.push(f);
+  const [shut] = f.sim.addJobs([{ projectId: 4, tags: ['cpu'] }]);
+  const [open] = f.sim.addJobs([{ projectId: 1, tags: ['cpu'] }]);
+  const run = startRun(f);
+  await eventually(() => recorded(f).length === 1, 60_000, 'a launch for the open project’s job');
+  const cycles = () => run.lines().filter((l) => l.startsWith('cycle pending=')).length;
+  const before = cycles();
+  await eventually(() => cycles() >= before + 3, 60_000, 'three more cycles');
+  expect(recorded(f).flatMap((l) => l.jobIds)).toEqual([open!.id]);
+  const warnings = () => run.lines().filter((l) => l.includes('has group runners turned off'));
+  expect(warnings()).toHaveLength(1);
+  expect(warnings()[0]).toMatch(
+    /^warning: project lab\/sub\/private has group runners turned off.*1 pending job/,
+  );
+
+  // The project's owner turns group runners on: its job is launched for from the next cycle on.
+  f.sim.setGroupRunnersEnabled(4, true);
+  await eventually(() => recorded(f).length === 2, 60_000, 'a launch for the job of the reopened project');
+  run.child.kill('SIGTERM');
+  expect((await run.child).exitCode).toBe(0);
+  expect(recorded(f).flatMap((l) => l.jobIds)).toEqual([open!.id, shut!.id]);
+  expect(warnings()).toHaveLength(1);
+}, 170_000);
+
 it('runs a subgroup project’s job end to end on a group runner through the stand-in gitlab-runner', async () => {
   const f = await launchFixture({
     instances: { cpu: { tags: ['cpu'] } },

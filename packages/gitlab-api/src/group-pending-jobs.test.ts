@@ -79,6 +79,35 @@ describe('GroupPendingJobsReader', () => {
     expect(read.pages).toBe(Math.ceil(read.projects / 50));
   });
 
+  it('leaves out the jobs of projects that turned group runners off, and reads them when GitLab cannot tell', async () => {
+    const gitlab = t.client();
+    const off = t.sim.addProject({ path: 'lab/sub/no-group-runners', groupRunnersEnabled: false });
+    const [hidden] = t.sim.addJobs([{ projectId: off.id, tags: ['cpu'] }]);
+    const [seen] = t.sim.addJobs([{ projectId: 5, tags: ['cpu'] }]);
+    const read = await gitlab.groupPendingJobsReader('lab', { includeSubgroups: true }).read();
+    expect(read.jobs.map((j) => j.id)).toContain(seen!.id);
+    expect(read.jobs.map((j) => j.id)).not.toContain(hidden!.id);
+    expect(read.groupRunnersOff).toEqual([{ path: 'lab/sub/no-group-runners', jobs: 1 }]);
+
+    // A GitLab whose schema has no ciCdSettings: asked again without it, and from then on.
+    t.sim.inject({
+      endpoint: 'POST /api/graphql',
+      status: 200,
+      body: { errors: [{ message: "Field 'ciCdSettings' doesn't exist on type 'Project'" }] },
+    });
+    const reader = gitlab.groupPendingJobsReader('lab', { includeSubgroups: true });
+    const older = await reader.read();
+    expect(reader.asksGroupRunnerSetting).toBe(false);
+    expect(older.jobs.map((j) => j.id)).toEqual(expect.arrayContaining([seen!.id, hidden!.id]));
+    expect(older.groupRunnersOff).toEqual([]);
+
+    // Turned on again: its jobs are read like any other's.
+    t.sim.setGroupRunnersEnabled(off.id, true);
+    const again = await gitlab.groupPendingJobsReader('lab', { includeSubgroups: true }).read();
+    expect(again.jobs.map((j) => j.id)).toContain(hidden!.id);
+    for (const job of [hidden!, seen!]) t.sim.removeJob(job.id);
+  });
+
   it('fails with MR_GITLAB_GRAPHQL naming GitLab’s message when GitLab refuses the query', async () => {
     const gitlab = t.client();
     t.sim.inject({

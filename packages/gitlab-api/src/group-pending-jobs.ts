@@ -26,14 +26,25 @@ const JOBS = `jobs(statuses: [PENDING], jobKind: BUILD, first: ${JOBS_PER_PIPELI
 const pipelines = (alias: string, args: string) =>
   `${alias}: pipelines(${args}, first: ${PIPELINES_PER_PROJECT}) { nodes { ${JOBS} } }`;
 
-/** The query, for one page of the group's projects. */
-export const GROUP_PENDING_JOBS_QUERY = `query gitlabMetaRunnerPendingJobs($group: ID!, $subgroups: Boolean, $first: Int, $after: String) {
+/**
+ * Whether the project lets group runners take its jobs (Settings → CI/CD → Runners): GitLab gives a group
+ * runner no job of a project that turned them off (Ci::Queue::BuildQueueService#builds_for_group_runner,
+ * `.with_group_runners_enabled`, app/services/ci/queue/build_queue_service.rb), so launching for such a job
+ * would only start a runner that ends without it. `ciCdSettings` is null for a user below Maintainer
+ * (Types::Ci::CiCdSettingType, app/graphql/types/ci/ci_cd_setting_type.rb); the jobs are then read as usual.
+ */
+const GROUP_RUNNERS_ENABLED = 'ciCdSettings { groupRunnersEnabled }';
+
+/** The query, for one page of the group's projects; `settings` asks for {@link GROUP_RUNNERS_ENABLED}. */
+export const groupPendingJobsQuery = (
+  settings: boolean,
+) => `query gitlabMetaRunnerPendingJobs($group: ID!, $subgroups: Boolean, $first: Int, $after: String) {
   group(fullPath: $group) {
     projects(includeSubgroups: $subgroups, first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id
-        fullPath
+        fullPath${settings ? `\n        ${GROUP_RUNNERS_ENABLED}` : ''}
         ${pipelines('pending', 'status: PENDING')}
         ${pipelines('running', 'status: RUNNING')}
         ${pipelines('childPending', 'status: PENDING, source: "parent_pipeline"')}
@@ -42,6 +53,9 @@ export const GROUP_PENDING_JOBS_QUERY = `query gitlabMetaRunnerPendingJobs($grou
     }
   }
 }`;
+
+/** The query as a GitLab that knows `ciCdSettings` is asked. */
+export const GROUP_PENDING_JOBS_QUERY = groupPendingJobsQuery(true);
 
 const jobNode = z.looseObject({
   id: z.string().nullable(),
@@ -58,6 +72,7 @@ const pipelineConnection = z
 const projectNode = z.looseObject({
   id: z.string(),
   fullPath: z.string(),
+  ciCdSettings: z.looseObject({ groupRunnersEnabled: z.boolean().nullish() }).nullish(),
   pending: pipelineConnection,
   running: pipelineConnection,
   childPending: pipelineConnection,
@@ -88,6 +103,11 @@ export interface GroupPendingJobs {
   pages: number;
   /** Projects read again through REST because a page of their pipelines or jobs was full. */
   readAgain: string[];
+  /**
+   * Projects that turned group runners off, with their pending jobs: those jobs are not in `jobs`, since no
+   * group runner can take them.
+   */
+  groupRunnersOff: { path: string; jobs: number }[];
 }
 
 /** The numeric id at the end of a global id (`gid://gitlab/Ci::Build/123` → 123). */
@@ -106,6 +126,8 @@ export class GroupPendingJobsReader {
   readonly #group: string;
   readonly #includeSubgroups: boolean;
   #perPage: number;
+  /** Whether the query asks for `ciCdSettings`; a GitLab whose schema lacks it is asked without. */
+  #settings = true;
 
   constructor(
     transport: Transport,
@@ -118,6 +140,11 @@ export class GroupPendingJobsReader {
     this.#perPage = options.projectsPerPage ?? 100;
   }
 
+  /** Whether each project's group runner setting is asked for (false once GitLab's schema lacked it). */
+  get asksGroupRunnerSetting(): boolean {
+    return this.#settings;
+  }
+
   /** The projects asked for per request now. */
   get projectsPerPage(): number {
     return this.#perPage;
@@ -125,14 +152,14 @@ export class GroupPendingJobsReader {
 
   async read(options: RequestOptions = {}): Promise<GroupPendingJobs> {
     const jobs = new Map<number, ProjectJob>();
-    const result: GroupPendingJobs = { jobs: [], projects: 0, pages: 0, readAgain: [] };
+    const result: GroupPendingJobs = { jobs: [], projects: 0, pages: 0, readAgain: [], groupRunnersOff: [] };
     let after: string | null = null;
     for (let guard = 0; guard < 10_000; guard++) {
       let data: z.output<typeof answerSchema>;
       try {
         data = await graphqlQuery(
           this.#transport,
-          GROUP_PENDING_JOBS_QUERY,
+          groupPendingJobsQuery(this.#settings),
           { group: this.#group, subgroups: this.#includeSubgroups, first: this.#perPage, after },
           answerSchema,
           { ...options, operation: `pending jobs of group ${this.#group}` },
@@ -144,6 +171,14 @@ export class GroupPendingJobsReader {
           this.#perPage > 10
         ) {
           this.#perPage = Math.max(10, Math.floor(this.#perPage / 2));
+          continue;
+        }
+        if (
+          error instanceof GitLabGraphQLError &&
+          this.#settings &&
+          /'(ciCdSettings|groupRunnersEnabled)' doesn't exist/.test(error.messages.join(' '))
+        ) {
+          this.#settings = false;
           continue;
         }
         throw error;
@@ -163,6 +198,14 @@ export class GroupPendingJobsReader {
         if (projectId === undefined) continue;
         const ref = { id: projectId, path: project.fullPath };
         const connections = [project.pending, project.running, project.childPending, project.childRunning];
+        if (project.ciCdSettings?.groupRunnersEnabled === false) {
+          const pending = new Set<string>();
+          for (const connection of connections)
+            for (const pipeline of connection?.nodes ?? [])
+              for (const node of pipeline.jobs?.nodes ?? []) if (node.id && node.tags) pending.add(node.id);
+          result.groupRunnersOff.push({ path: project.fullPath, jobs: pending.size });
+          continue;
+        }
         const full = connections.some(
           (c) =>
             (c?.nodes.length ?? 0) >= PIPELINES_PER_PROJECT ||

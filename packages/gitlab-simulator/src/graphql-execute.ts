@@ -140,7 +140,13 @@ function projectNode(context: Context, project: SimProject, fields: readonly Gql
     const key = f.alias ?? f.name;
     if (f.name === 'id') out[key] = gid('Project', project.id);
     else if (f.name === 'fullPath') out[key] = project.path;
-    else if (f.name === 'pipelines') {
+    else if (f.name === 'ciCdSettings') {
+      const role = context.store.projectRole(project);
+      out[key] =
+        role === 'maintainer' || role === 'owner'
+          ? select(f, { groupRunnersEnabled: project.groupRunnersEnabled !== false })
+          : null;
+    } else if (f.name === 'pipelines') {
       const args = context.args.get(f) ?? {};
       const source = typeof args.source === 'string' ? args.source : undefined;
       const status = typeof args.status === 'string' ? args.status.toLowerCase() : undefined;

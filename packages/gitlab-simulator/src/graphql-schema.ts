@@ -61,6 +61,12 @@ export const TYPES: Record<string, Record<string, FieldDef>> = {
       args: { status: { type: 'PipelineStatusEnum' }, source: { type: 'String' }, ...page },
       cost: { resolver: 2, connection: true },
     },
+    ciCdSettings: { type: 'ProjectCiCdSetting' },
+  },
+  // Types::Ci::CiCdSettingType (app/graphql/types/ci/ci_cd_setting_type.rb): null for a user who may not
+  // manage the project's settings (`authorize :manage_merge_request_settings`, maintainers and owners).
+  ProjectCiCdSetting: {
+    groupRunnersEnabled: { type: 'Boolean' },
   },
   PipelineConnection: connection('Pipeline'),
   Pipeline: {

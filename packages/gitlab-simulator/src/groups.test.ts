@@ -82,6 +82,22 @@ describe('group runners', () => {
     expect(sim.job(elsewhere!.id)!.status).toBe('pending');
   });
 
+  it('take no job of a project that turned group runners off, until it turns them on again', async () => {
+    const lab = sim.groups.find((g) => g.path === 'lab')!;
+    const created = await api('POST', '/user/runners', {
+      runner_type: 'group_type',
+      group_id: lab.id,
+      tag_list: ['fpga'],
+      run_untagged: false,
+    });
+    sim.setGroupRunnersEnabled(2, false);
+    const [deep] = sim.addJobs([{ projectId: 2, tags: ['fpga'] }]);
+    expect((await api('GET', '/projects/2')).body.group_runners_enabled).toBe(false);
+    expect((await runnerRequest(created.body.token)).status).toBe(204);
+    sim.setGroupRunnersEnabled(2, true);
+    expect((await runnerRequest(created.body.token)).body.id).toBe(deep!.id);
+  });
+
   it('are refused to a user who is not an owner of the group', async () => {
     const other = sim.groups.find((g) => g.path === 'other')!;
     const refused = await api('POST', '/user/runners', {

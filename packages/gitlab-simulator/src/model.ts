@@ -34,6 +34,12 @@ export interface SimProject {
   id: number;
   /** `group/project`. */
   path: string;
+  /**
+   * Settings → CI/CD → Runners → "Enable group runners for this project" (default on). Off, the group's
+   * runners get none of the project's jobs (Ci::Queue::BuildQueueService#builds_for_group_runner takes the
+   * group's projects `.with_group_runners_enabled`, app/services/ci/queue/build_queue_service.rb).
+   */
+  groupRunnersEnabled?: boolean;
 }
 
 /**

@@ -53,6 +53,8 @@ export interface ProjectSpec {
   id?: number;
   path: string;
   role?: SimRole;
+  /** Whether the project lets group runners take its jobs (default true). */
+  groupRunnersEnabled?: boolean;
 }
 
 /** A group to add by full path. `role` is the token user's role (default: its parent group's, else owner). */

@@ -60,6 +60,7 @@ export function projectPayload(
     empty_repo: false,
     jobs_enabled: true,
     shared_runners_enabled: true,
+    group_runners_enabled: project.groupRunnersEnabled !== false,
     container_registry_image_prefix: `registry.${new URL(webBase).host}/${project.path}`,
     permissions: {
       project_access: { access_level: ACCESS_LEVELS[role], notification_level: 3 },

@@ -124,6 +124,15 @@ export class GitLabSimulator extends EventEmitter {
     return [...this.#store.groups.values()].map((g) => ({ ...g }));
   }
 
+  /** Turns "Enable group runners for this project" on or off (Settings → CI/CD → Runners). */
+  setGroupRunnersEnabled(projectId: number, enabled: boolean): void {
+    const project = this.#store.projects.get(projectId);
+    if (!project) throw new Error(`no project ${projectId} in the simulator`);
+    if (enabled) delete project.groupRunnersEnabled;
+    else project.groupRunnersEnabled = false;
+    this.#store.changed();
+  }
+
   /** Changes the token user's role in a group (subgroups keep theirs) or a project. */
   setRole(target: { groupId: number } | { projectId: number }, role: SimRole): void {
     if ('groupId' in target) {

@@ -54,9 +54,10 @@ export class SimulatorStore {
     this.#onChange();
   }
 
-  addProject(spec: { id?: number; path: string; role?: SimRole }): SimProject {
+  addProject(spec: { id?: number; path: string; role?: SimRole; groupRunnersEnabled?: boolean }): SimProject {
     const id = spec.id ?? Math.max(0, ...this.projects.keys()) + 1;
-    const project = { id, path: spec.path };
+    const project: SimProject = { id, path: spec.path };
+    if (spec.groupRunnersEnabled === false) project.groupRunnersEnabled = false;
     this.projects.set(id, project);
     if (spec.role) this.projectRoles.set(id, spec.role);
     this.changed();
@@ -130,7 +131,13 @@ export class SimulatorStore {
   runnerProjects(runner: SimRunner): Set<number> {
     if (runner.runnerType === 'project_type') return new Set([runner.projectId, ...runner.enabledProjectIds]);
     const group = runner.groupId === null ? undefined : this.groups.get(runner.groupId);
-    return new Set(group ? this.projectsOf(group, true).map((p) => p.id) : []);
+    return new Set(
+      group
+        ? this.projectsOf(group, true)
+            .filter((p) => p.groupRunnersEnabled !== false)
+            .map((p) => p.id)
+        : [],
+    );
   }
 
   /** A project by numeric id or by its path (`group/project`). */

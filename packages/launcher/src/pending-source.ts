@@ -15,7 +15,8 @@ export const PROJECT_POLL_CONCURRENCY = 4;
  *   project and page per cycle);
  * - `group`: the GraphQL reader of `@mr/gitlab-api` (`GroupPendingJobsReader`: about one request per 100
  *   projects), which lists the group's projects anew every cycle, so a project added to the group later
- *   is covered from the next cycle on.
+ *   is covered from the next cycle on. Jobs of projects that turned group runners off are left out (no
+ *   group runner can take them), with one warning per project until that changes.
  * A project or group that cannot be read fails the cycle (no job is taken for gone because a read failed).
  */
 export function pendingJobSource(
@@ -26,6 +27,8 @@ export function pendingJobSource(
   const scope = configScope(config);
   if (scope.kind === 'group') {
     let reader: ReturnType<GitLabClient['groupPendingJobsReader']> | undefined;
+    // Projects with pending jobs and group runners turned off, warned about until that changes.
+    const warnedOff = new Set<string>();
     return async (signal) => {
       if (!reader) {
         // GraphQL names groups by full path; a numeric id is looked up once.
@@ -41,6 +44,18 @@ export function pendingJobSource(
         requests: read.pages + read.readAgain.length,
         ...(read.readAgain.length > 0 ? { read_again: read.readAgain.join(',') } : {}),
       });
+      const off = new Set<string>();
+      for (const { path, jobs } of read.groupRunnersOff) {
+        if (jobs === 0) continue;
+        off.add(path);
+        if (warnedOff.has(path)) continue;
+        warnedOff.add(path);
+        logger.warn(
+          `project ${path} has group runners turned off, so no runner of this group can take its ${jobs} pending job(s); they are not launched for (turn on "Enable group runners for this project" in its Settings → CI/CD → Runners)`,
+          { project: path, jobs },
+        );
+      }
+      for (const path of warnedOff) if (!off.has(path)) warnedOff.delete(path);
       return read.jobs.map((job) => ({ ...job, project: job.project.path }));
     };
   }
