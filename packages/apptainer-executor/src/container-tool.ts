@@ -97,7 +97,13 @@ interface CacheEntry {
 /** Entries kept in the cache file; the least recently probed go first. */
 const MAX_ENTRIES = 32;
 const PROBE_TIMEOUT_MS = 60_000;
+/**
+ * How long the output may still take to arrive once the tool has exited. What it printed is in the pipe
+ * by then; a process it left behind may hold the pipe open far longer, and is not waited for.
+ */
+const OUTPUT_AFTER_EXIT_MS = 1000;
 
+/** Runs `TOOL --version`: ends when the tool exits, with what it printed by then (or its pipes close). */
 function runVersion(path: string, env: Env): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(path, ['--version'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,14 +114,28 @@ function runVersion(path: string, env: Env): Promise<{ code: number | null; outp
     child.stdout.setEncoding('utf8').on('data', collect);
     child.stderr.setEncoding('utf8').on('data', collect);
     const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
-    child.once('error', (error) => {
+    let drain: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      clearTimeout(drain);
+      // Our ends of the pipes: a process the tool left behind keeps its own, and this one can exit.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code, output });
+    };
+    child.once('error', (error) => {
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(drain);
       reject(error);
     });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
+    child.once('exit', (code) => {
+      drain = setTimeout(() => finish(code), OUTPUT_AFTER_EXIT_MS);
     });
+    child.once('close', (code) => finish(code));
   });
 }
 

@@ -7,7 +7,7 @@ import { ensureImage } from './image-store.js';
 import { markInUse, touchImage } from './image-usage.js';
 import { resolveJobImage } from './job-image.js';
 import type { StepContext } from './step-context.js';
-import { endStepProcesses, jobKey, stepMarker } from './step-processes.js';
+import { endStepProcesses, jobKey, STEP_VARIABLE, stepMarker } from './step-processes.js';
 import { formatSize } from '@mr/node-kit/size';
 
 /**
@@ -27,8 +27,9 @@ async function prepareMarked(context: StepContext, marker: string): Promise<void
   const { settings, job, logger } = context;
   const jobDir = join(settings.builds_dir, job.jobId());
   const { image, login, policies, from } = resolveJobImage(job, settings);
+  // Marked: what `--version` leaves running ends with the step.
   const tool = await resolveContainerTool(settings.apptainer_executable, {
-    env: context.env,
+    env: { ...context.env, [STEP_VARIABLE]: marker },
     cwd: context.cwd,
     host: context.host,
   });

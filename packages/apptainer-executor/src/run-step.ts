@@ -132,7 +132,7 @@ async function runMarked(
     );
   }
   const tool = await resolveContainerTool(settings.apptainer_executable, {
-    env: context.env,
+    env: { ...context.env, [STEP_VARIABLE]: marker },
     cwd: context.cwd,
     host: context.host,
   });

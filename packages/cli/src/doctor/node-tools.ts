@@ -81,8 +81,8 @@ export async function checkRunner(list: Checklist, probe: ProbeRun) {
 
 /**
  * The container tool, found and probed the way the executor does. Its `--version` is first run bounded
- * (in its own process group): the executor's probe waits for the tool's output to close, which a child it
- * left behind could hold open for ever.
+ * (in its own process group, with everything it started killed): the executor's own probe gives a tool
+ * that never exits 60 s.
  */
 export async function checkContainerTool(
   list: Checklist,
