@@ -1,6 +1,8 @@
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
+import { linkRefusal, linkRefusalUnavailable, removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { doctor, doctorFixture, editConfig } from './doctor-fixture.js';
 import type { LaunchFixture } from './launch-fixture.js';
@@ -78,6 +80,67 @@ describe('gitlab-meta-runner doctor --batch (a local batch system, the stand-in 
     expect(result.byId('node.image-dir').status).toBe('fail');
     expect(result.exitCode).toBe(1);
   });
+
+  it('fails on a builds_dir the node cannot write', async () => {
+    const f = await setup();
+    const builds = join(f.dir, 'node-builds');
+    mkdirSync(builds);
+    // Root writes through any mode: an immutable directory refuses it too (chattr +i, as a read-only
+    // export would); any other user is refused by the mode.
+    const root = process.getuid?.() === 0;
+    const attr = (flag: string) => spawnSync('chattr', [flag, builds], { encoding: 'utf8' });
+    if (root) expect(attr('+i').status, attr('+i').stderr).toBe(0);
+    else chmodSync(builds, 0o555);
+    try {
+      const result = await doctor(f, ['--batch', '--batch-timeout', '120']);
+      expect(result.byId('node.builds-dir')).toMatchObject({
+        status: 'fail',
+        summary: expect.stringMatching(
+          new RegExp(`^${hostname()}: builds_dir ${builds} is not writable on this node: (EPERM|EACCES)`),
+        ),
+        fix: expect.stringContaining(`create ${builds} with write permission for this user`),
+      });
+      expect(result.byId('node.image-dir').status).toBe('ok');
+      expect(result.failed).toEqual(['node.builds-dir']);
+      expect(result.exitCode).toBe(1);
+    } finally {
+      if (root) attr('-i');
+      else chmodSync(builds, 0o755);
+    }
+  });
+
+  it.skipIf(linkRefusalUnavailable())(
+    'takes the pull lock where hard links are refused (an exclusive create instead), fails it where link(2) fails otherwise',
+    async () => {
+      const f = await setup();
+      const images = join(f.dir, 'images');
+      const plain = await doctor(f, ['--batch', '--batch-timeout', '120']);
+      expect(plain.byId('node.pull-lock').details).toEqual([
+        'published with a hard link (link(2)), atomic on local file systems, NFS and Lustre',
+      ]);
+      // EPERM: what FUSE, SMB and object-store mounts answer to link(2).
+      const noLinks = await doctor(f, ['--batch', '--batch-timeout', '120'], linkRefusal(images, 1));
+      expect(noLinks.byId('node.pull-lock')).toMatchObject({
+        status: 'ok',
+        summary: `${hostname()}: the pull lock works in ${images}`,
+        details: [
+          'this file system refuses hard links (EPERM): published with an exclusive create instead, atomic on local file systems and NFSv3 or later',
+        ],
+      });
+      expect(noLinks.exitCode).toBe(0);
+      // EIO: a network file system failing the link.
+      const failing = await doctor(f, ['--batch', '--batch-timeout', '120'], linkRefusal(images, 5));
+      expect(failing.byId('node.image-dir').status).toBe('ok');
+      expect(failing.byId('node.pull-lock')).toMatchObject({
+        status: 'fail',
+        summary: expect.stringMatching(
+          new RegExp(`^${hostname()}: the pull lock does not work in ${images}: EIO`),
+        ),
+        fix: expect.stringContaining('put image_dir on a file system with working hard links'),
+      });
+      expect(failing.exitCode).toBe(1);
+    },
+  );
 
   it('fails when the launch command fails, and when the probe job never reports', async () => {
     const f = await setup();

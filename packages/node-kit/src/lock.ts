@@ -54,6 +54,11 @@ export interface HeldLock {
   readonly owner: LockOwner;
   /** False once released or taken away. */
   readonly held: boolean;
+  /**
+   * How its file was published: `link(2)`, or an exclusive create where the file system refuses hard links
+   * (then `linkError` is link's error code, such as EPERM).
+   */
+  readonly published: { via: 'link' } | { via: 'exclusive create'; linkError: string };
   /** Checks that the lock file still names this holder and refreshes its time; false when it was lost. */
   refresh(): Promise<boolean>;
   /** Stops the heartbeat and removes the lock file if it is still ours. */
@@ -64,31 +69,31 @@ const unique = (owner: LockOwner) => `${owner.host}.${owner.pid}.${randomBytes(6
 
 /**
  * Publishes a lock file atomically with `link(2)`, which is atomic on local file systems and on NFS and
- * Lustre (unlike flock, and unlike O_EXCL on old NFS). False when the lock exists.
+ * Lustre (unlike flock, and unlike O_EXCL on old NFS). Undefined when the lock exists.
  */
-async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+async function tryCreate(path: string, owner: LockOwner): Promise<HeldLock['published'] | undefined> {
   const text = `${JSON.stringify(owner)}\n`;
   const temp = `${path}.${unique(owner)}`;
   await writeFile(temp, text, { mode: 0o644 });
   try {
     await link(temp, path);
-    return true;
+    return { via: 'link' };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code === 'EEXIST') return false;
+    if (code === 'EEXIST') return undefined;
     // NFS may report an error for a link that was made: the link count tells.
     if (
       (await stat(temp)
         .then((s) => s.nlink)
         .catch(() => 1)) === 2
     )
-      return true;
+      return { via: 'link' };
     if (!NO_HARD_LINKS.has(code)) throw error;
     // No hard links here: an exclusive create is the next best thing.
     return writeExclusive(path, text, 0o644).then(
-      () => true,
+      () => ({ via: 'exclusive create', linkError: code }),
       (inner: NodeJS.ErrnoException) => {
-        if (inner.code === 'EEXIST') return false;
+        if (inner.code === 'EEXIST') return undefined;
         throw inner;
       },
     );
@@ -146,7 +151,8 @@ async function attempt(path: string, options: LockOptions, timing: LockTiming): 
       since: new Date().toISOString(),
       purpose: options.purpose,
     };
-    if (await tryCreate(path, owner)) return { lock: hold(path, owner, timing, options.onLost) };
+    const published = await tryCreate(path, owner);
+    if (published) return { lock: hold(path, owner, published, timing, options.onLost) };
     const current = await readLockOwner(path);
     const info = await stat(path).catch(() => undefined);
     // Gone meanwhile: try again at once. Others keep winning: report the last one seen.
@@ -244,6 +250,7 @@ export async function isLockLive(
 function hold(
   path: string,
   owner: LockOwner,
+  published: HeldLock['published'],
   timing: LockTiming,
   onLost: ((reason: string) => void) | undefined,
 ): HeldLock {
@@ -258,6 +265,7 @@ function hold(
   const lock: HeldLock = {
     path,
     owner,
+    published,
     get held() {
       return !released && !lost;
     },

@@ -9,3 +9,4 @@ export { slurmUnavailable } from './slurm.js';
 export * from './step-survivors.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './http-proxy.js';
 export { selfSignedCertificate } from './certificate.js';
+export { linkRefusal, linkRefusalUnavailable } from './link-refusal.js';

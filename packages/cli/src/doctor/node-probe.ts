@@ -115,20 +115,34 @@ async function probeChecks(
   }
 }
 
-/** The pull lock (node-kit's NFS-safe lock) taken and released in image_dir. */
+/**
+ * The pull lock (node-kit's NFS-safe lock) in image_dir, as a pull uses it: published with `link(2)` (or an
+ * exclusive create where the file system refuses hard links), read back and refreshed by its heartbeat,
+ * released. A directory that passed the image_dir check fails here only when link(2) or the create fails
+ * otherwise than by refusing hard links (EIO or ESTALE from a network file system, say).
+ */
 async function checkPullLock(list: Checklist, dir: string): Promise<void> {
   const fix =
     'put image_dir on a file system with working hard links or exclusive create (NFSv3 or later, Lustre, GPFS)';
+  const path = join(dir, `.doctor-lock-${hostname()}-${process.pid}.lock`);
   try {
-    const taken = await tryAcquireLock(join(dir, `.doctor-lock-${hostname()}-${process.pid}.lock`), {
-      purpose: 'doctor',
-    });
+    const taken = await tryAcquireLock(path, { purpose: 'doctor' });
     if (!taken.lock) {
       list.fail('node.pull-lock', `a fresh lock file in ${dir} was found taken by someone else`, fix);
       return;
     }
+    const { published } = taken.lock;
+    const refreshed = await taken.lock.refresh();
     await taken.lock.release();
-    list.ok('node.pull-lock', `the pull lock works in ${dir}`);
+    if (!refreshed) {
+      list.fail('node.pull-lock', `the lock file ${path} was gone or replaced right after it was taken`, fix);
+      return;
+    }
+    list.ok('node.pull-lock', `the pull lock works in ${dir}`, [
+      published.via === 'link'
+        ? 'published with a hard link (link(2)), atomic on local file systems, NFS and Lustre'
+        : `this file system refuses hard links (${published.linkError}): published with an exclusive create instead, atomic on local file systems and NFSv3 or later`,
+    ]);
   } catch (error) {
     list.fail('node.pull-lock', `the pull lock does not work in ${dir}: ${(error as Error).message}`, fix);
   }
