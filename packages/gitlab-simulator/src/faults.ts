@@ -123,3 +123,22 @@ export function pickFault(
   }
   return chosen;
 }
+
+/** Adds a rule to `faults` and returns its handle; `remove()` takes it out again. */
+export function addFault(faults: ActiveFault[], rule: FaultRule): FaultHandle {
+  const fault: ActiveFault = { rule: { ...rule }, hits: 0, matched: 0, removed: false };
+  faults.push(fault);
+  return {
+    rule: fault.rule,
+    get hits() {
+      return fault.hits;
+    },
+    get matched() {
+      return fault.matched;
+    },
+    remove: () => {
+      fault.removed = true;
+      faults.splice(faults.indexOf(fault), 1);
+    },
+  };
+}

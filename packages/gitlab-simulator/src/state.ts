@@ -8,6 +8,7 @@ import {
   type SimRole,
   type SimRunner,
 } from './model.js';
+import { newJob } from './new-job.js';
 import type { JobSpec } from './options.js';
 
 /** The fields a new runner is created with; the store fills in id, token and times. */
@@ -160,35 +161,7 @@ export class SimulatorStore {
       const projectId = spec.projectId ?? this.firstProject().id;
       if (!this.projects.has(projectId)) throw new Error(`no project ${projectId} in the simulator`);
       const id = this.#nextJobId++;
-      const job: SimJob = {
-        id,
-        projectId,
-        pipelineId,
-        pipelineSource: options.pipelineSource ?? 'push',
-        name: spec.name ?? `job-${id}`,
-        stage: spec.stage ?? 'test',
-        tags: [...(spec.tags ?? [])],
-        status: 'pending',
-        image: spec.image ?? null,
-        script: [...(spec.script ?? ['echo "hello from the simulator"'])],
-        afterScript: [...(spec.afterScript ?? [])],
-        variables: { ...spec.variables },
-        cache: (spec.cache ?? []).map((c) => ({ ...c, paths: [...c.paths] })),
-        artifacts: (spec.artifacts ?? []).map((a) => ({ ...a, paths: [...a.paths] })),
-        allowFailureExitCodes: [...(spec.allowFailureExitCodes ?? [])],
-        exitCode: null,
-        allowedToFail: false,
-        uploadedArtifacts: [],
-        ref: spec.ref ?? 'main',
-        sha,
-        createdAt: spec.createdAt ?? new Date(),
-        startedAt: null,
-        finishedAt: null,
-        runnerId: null,
-        token: null,
-        trace: '',
-        failureReason: null,
-      };
+      const job = newJob(spec, { id, projectId, pipelineId, sha, pipelineSource: options.pipelineSource });
       this.jobs.set(job.id, job);
       added.push(job);
     }
@@ -200,6 +173,18 @@ export class SimulatorStore {
     const job = this.jobs.get(id);
     if (!job) throw new Error(`no job ${id} in the simulator`);
     return job;
+  }
+
+  mustRunner(id: number): SimRunner {
+    const runner = this.runners.get(id);
+    if (!runner) throw new Error(`no runner ${id} in the simulator`);
+    return runner;
+  }
+
+  mustProject(id: number): SimProject {
+    const project = this.projects.get(id);
+    if (!project) throw new Error(`no project ${id} in the simulator`);
+    return project;
   }
 
   /** Ends a pending, running or canceling job; a finished one stays as it is. */
