@@ -1,4 +1,4 @@
-import type { ConfigureResult } from './configure.js';
+import type { ConfigureResult } from './configure-result.js';
 
 /** The summary `configure` prints: one line per kind of change, with instance names; never a token. */
 export function formatConfigureSummary(result: ConfigureResult): string {

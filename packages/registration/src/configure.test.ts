@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readTokens, writeTokens } from '@mr/runner-config';
 import { describe, expect, it } from 'vitest';
-import type { ConfigureResult } from './configure.js';
+import type { ConfigureResult } from './configure-result.js';
 import { formatConfigureSummary } from './configure-summary.js';
 import { rotateExpiringTokens } from './rotate.js';
 import { setup } from './test-fixture.js';

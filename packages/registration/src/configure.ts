@@ -13,11 +13,12 @@ import {
   tokensFilePath,
   writeGeneratedConfig,
 } from '@mr/runner-config';
+import { type ConfigureResult, emptyConfigureResult, sortConfigureResult } from './configure-result.js';
 import { RegistrationError } from './errors.js';
-import { deleteOrphanRunners, ensureRegistrationId, type OrphanRunner } from './orphans.js';
+import { deleteOrphanRunners, ensureRegistrationId } from './orphans.js';
 import { reconcileKept } from './kept-runners.js';
-import { reconcileRunners } from './reconcile.js';
-import { type ConfigureFailure, rotateInStore } from './rotate.js';
+import { RUNNER_CHANGE_KEYS, reconcileRunners } from './reconcile.js';
+import { rotateInStore } from './rotate.js';
 import { describeTarget, resolveTarget, type RunnerTarget } from './runner-target.js';
 import { ensureSystemId } from './system-id.js';
 import { withTokensLock } from './token-lock.js';
@@ -37,44 +38,6 @@ export interface ConfigureOptions {
   logger?: Logger | undefined;
   now?: (() => Date) | undefined;
   signal?: AbortSignal | undefined;
-}
-
-export interface ConfigureResult {
-  /** Instances registered now for the first time. */
-  created: string[];
-  /** Instances whose runner got the current description and tags. */
-  updated: string[];
-  /** Instances whose runner was gone from GitLab (404) and was registered again. */
-  recreated: string[];
-  /** Removed instances whose runner was deleted (or was already gone). */
-  deleted: string[];
-  /**
-   * Instances registered again because their runner no longer fits the config: a project runner when the
-   * config names a group (or the other way round), or a runner whose first project left `projects`.
-   */
-  moved: string[];
-  /** With `projects`: the projects each instance's runner was enabled in or disabled in now. */
-  projectChanges: Array<{ instance: string; enabled: string[]; disabled: string[] }>;
-  /** Instances whose token was renewed. */
-  rotated: string[];
-  /**
-   * Runners this data directory registered but holds no token for (a `configure` killed, or that lost
-   * GitLab's answer, while GitLab created them), deleted now.
-   */
-  orphansDeleted: OrphanRunner[];
-  failed: ConfigureFailure[];
-  /** The project the runners are registered in (the first of `projects`); 0 for a group. */
-  projectId: number;
-  /** Where the runners are registered, in words (`project a/b`, `projects a/b, c/d`, `group g`). */
-  target: string;
-  tokensFile: string;
-  generatedConfigFile: string;
-  /** Instances in the generated config (those with a token). */
-  included: string[];
-  /** Resource runners `run` registered, kept and written into the generated config too. */
-  resourceRunners: Array<{ name: string; tags: string[] }>;
-  systemIdFile: string;
-  systemIdCreated: boolean;
 }
 
 function asError(error: unknown): Error {
@@ -160,25 +123,7 @@ async function configureLocked(
   const client =
     options.client ??
     new GitLabClient({ baseUrl: gitlabBaseUrl(config.hostname), token: config.management_token, logger });
-  const result: ConfigureResult = {
-    created: [],
-    updated: [],
-    recreated: [],
-    deleted: [],
-    rotated: [],
-    failed: [],
-    orphansDeleted: [],
-    moved: [],
-    projectChanges: [],
-    projectId: 0,
-    target: '',
-    tokensFile,
-    generatedConfigFile: configFile,
-    included: [],
-    resourceRunners: [],
-    systemIdFile: '',
-    systemIdCreated: false,
-  };
+  const result = emptyConfigureResult(tokensFile, configFile);
   try {
     const target: RunnerTarget = await resolveTarget(client, config, signal);
     result.projectId =
@@ -206,16 +151,7 @@ async function configureLocked(
       signal,
       keep: kept,
     });
-    for (const key of [
-      'created',
-      'updated',
-      'recreated',
-      'deleted',
-      'moved',
-      'projectChanges',
-      'failed',
-    ] as const)
-      (result[key] as unknown[]).push(...done[key]);
+    for (const key of RUNNER_CHANGE_KEYS) (result[key] as unknown[]).push(...done[key]);
     if (store.failure !== undefined) {
       const failure = asError(store.failure);
       throw new RegistrationError(
@@ -267,14 +203,6 @@ async function configureLocked(
   const systemId = await ensureSystemId(configFile);
   result.systemIdFile = systemId.path;
   result.systemIdCreated = systemId.created;
-  // Instances in config order, then removed instances by name.
-  const order = Object.keys(config.runners);
-  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
-  const byConfig = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
-  for (const list of [result.created, result.updated, result.recreated, result.moved, result.rotated])
-    list.sort(byConfig);
-  result.projectChanges.sort((a, b) => byConfig(a.instance, b.instance));
-  result.deleted.sort();
-  result.failed.sort((a, b) => byConfig(a.instance, b.instance));
+  sortConfigureResult(result, Object.keys(config.runners));
   return result;
 }

@@ -1,4 +1,5 @@
-export { type ConfigureOptions, type ConfigureResult, configure } from './configure.js';
+export { type ConfigureOptions, configure } from './configure.js';
+export type { ConfigureResult } from './configure-result.js';
 export { formatConfigureSummary } from './configure-summary.js';
 export {
   REGISTRATION_ERROR_CODES,
@@ -15,10 +16,5 @@ export {
 } from './rotate.js';
 export { type OrphanRunner, registrationIdPath } from './orphans.js';
 export { tokensLockPath, withTokensLock } from './token-lock.js';
-export {
-  ResourceRunnerRegistry,
-  type ResourceRunnerRegistryOptions,
-  type ResourceSet,
-  type ResourceSyncInput,
-  type ResourceSyncResult,
-} from './resource-runners.js';
+export { ResourceRunnerRegistry, type ResourceRunnerRegistryOptions } from './resource-runners.js';
+export type { ResourceSet, ResourceSyncInput, ResourceSyncResult } from './resource-runner-usage.js';

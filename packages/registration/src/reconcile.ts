@@ -14,17 +14,39 @@ import {
 } from './runner-target.js';
 import type { TokenStore } from './token-store.js';
 
-/** What {@link reconcileRunners} did, by instance name. */
-export interface ReconcileResult {
+/** What reconciling changed, by instance name (`configure` returns it as part of its result). */
+export interface RunnerChanges {
+  /** Instances registered now for the first time. */
   created: string[];
+  /** Instances whose runner got the current description and tags. */
   updated: string[];
+  /** Instances whose runner was gone from GitLab (404) and was registered again. */
   recreated: string[];
+  /** Removed instances whose runner was deleted (or was already gone). */
   deleted: string[];
-  /** Instances registered again because their runner did not fit the config's scope any more. */
+  /**
+   * Instances registered again because their runner no longer fits the config: a project runner when the
+   * config names a group (or the other way round), or a runner whose first project left `projects`.
+   */
   moved: string[];
   /** With `projects`: the projects each instance's runner was enabled in or disabled in now. */
   projectChanges: Array<{ instance: string; enabled: string[]; disabled: string[] }>;
   failed: ConfigureFailure[];
+}
+
+/** The keys of {@link RunnerChanges}. */
+export const RUNNER_CHANGE_KEYS = [
+  'created',
+  'updated',
+  'recreated',
+  'deleted',
+  'moved',
+  'projectChanges',
+  'failed',
+] as const satisfies ReadonlyArray<keyof RunnerChanges>;
+
+/** What {@link reconcileRunners} did. */
+export interface ReconcileResult extends RunnerChanges {
   /** Instances registered now (their tokens are fresh). */
   fresh: Set<string>;
   /** Runners registered whose token could not be written (for the error that reports it). */

@@ -17,6 +17,14 @@ import {
 } from '@mr/runner-config';
 import { ensureRegistrationId, markedDescription } from './orphans.js';
 import {
+  isExpired,
+  markUsed,
+  recordRefused,
+  type ResourceSet,
+  type ResourceSyncInput,
+  type ResourceSyncResult,
+} from './resource-runner-usage.js';
+import {
   createRunnerFor,
   removeRunner,
   resolveTarget,
@@ -25,31 +33,6 @@ import {
 } from './runner-target.js';
 import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
-
-/** One set of resource tags of an instance (the launcher's `ResourceSet`). */
-export interface ResourceSet {
-  name: string;
-  instance: string;
-  resources: Record<string, string>;
-  tags: string[];
-}
-
-/** What {@link ResourceRunnerRegistry.sync} is given each cycle (the launcher's `ResourceRunnerSync`). */
-export interface ResourceSyncInput {
-  needed: readonly ResourceSet[];
-  inUse: ReadonlySet<string>;
-  /** The first refused jobs of the cycle (the launcher hands on a bounded number). */
-  refused: ReadonlyArray<{ job: number; tags: readonly string[]; reason: string }>;
-  /** How many jobs the cycle refused in all; default the length of `refused`. */
-  refusedTotal?: number | undefined;
-  signal: AbortSignal;
-}
-
-export interface ResourceSyncResult {
-  ready: ReadonlySet<string>;
-  waiting: ReadonlyMap<string, string>;
-  secrets: readonly string[];
-}
 
 export interface ResourceRunnerRegistryOptions {
   client: GitLabClient;
@@ -74,6 +57,7 @@ export class ResourceRunnerRegistry {
   readonly #logger: Logger;
   readonly #file: string;
   readonly #tokensFile: string;
+  readonly #generatedConfigFile: string;
   #target: RunnerTarget | undefined;
   #registrationId: string | undefined;
   /** Sets whose registration failed and the reason, so that it is logged once. */
@@ -84,6 +68,11 @@ export class ResourceRunnerRegistry {
     this.#logger = options.logger ?? silentLogger;
     this.#file = resourceRunnersPath(options.dataDir, options.config.name);
     this.#tokensFile = tokensFilePath(options.dataDir, options.config.name);
+    this.#generatedConfigFile = generatedConfigPath(
+      options.dataDir,
+      options.config.name,
+      options.generatedConfigFile,
+    );
   }
 
   /**
@@ -95,10 +84,7 @@ export class ResourceRunnerRegistry {
     const file = await readResourceRunners(this.#file);
     const tokens = await readTokens(this.#tokensFile);
     if (!this.#wouldChange(file, tokens, input, now)) {
-      for (const name of input.inUse) {
-        const entry = file.runners[name];
-        if (entry) entry.last_used_at = now.toISOString();
-      }
+      markUsed(file, input.inUse, now);
       recordRefused(file, input);
       await writeResourceRunners(this.#file, file);
       return { ready: new Set(Object.keys(file.runners)), waiting: new Map(), secrets: [] };
@@ -106,11 +92,7 @@ export class ResourceRunnerRegistry {
     return withTokensLock(
       {
         tokensFile: this.#tokensFile,
-        generatedConfigFile: generatedConfigPath(
-          this.#o.dataDir,
-          this.#o.config.name,
-          this.#o.generatedConfigFile,
-        ),
+        generatedConfigFile: this.#generatedConfigFile,
         purpose: 'gitlab-meta-runner run (resource runners)',
         logger: this.#logger,
         signal: input.signal,
@@ -126,10 +108,7 @@ export class ResourceRunnerRegistry {
     return Object.entries(file.runners).some(([name, entry]) => {
       if (!Object.hasOwn(tokens, name)) return true;
       if (input.inUse.has(name)) return false;
-      const instance = Object.hasOwn(config.runners, entry.instance)
-        ? config.runners[entry.instance]
-        : undefined;
-      return !instance || now.getTime() - Date.parse(entry.last_used_at) >= instance.resource_runner_idle;
+      return isExpired(config, entry, now);
     });
   }
 
@@ -148,18 +127,9 @@ export class ResourceRunnerRegistry {
         delete file.runners[name];
         changed = true;
       }
-    for (const name of input.inUse) {
-      const entry = file.runners[name];
-      if (entry) entry.last_used_at = now.toISOString();
-    }
-    // Idle for longer than the instance allows, or of an instance no longer in the config.
+    markUsed(file, input.inUse, now);
     for (const [name, entry] of Object.entries(file.runners)) {
-      if (input.inUse.has(name)) continue;
-      const instance = Object.hasOwn(config.runners, entry.instance)
-        ? config.runners[entry.instance]
-        : undefined;
-      if (instance && now.getTime() - Date.parse(entry.last_used_at) < instance.resource_runner_idle)
-        continue;
+      if (input.inUse.has(name) || !isExpired(config, entry, now)) continue;
       if (await this.#delete(name, file, store, input.signal)) changed = true;
     }
 
@@ -176,12 +146,11 @@ export class ResourceRunnerRegistry {
     await store.ready();
     await writeResourceRunners(this.#file, file);
     if (changed) {
-      await writeGeneratedConfig(
-        generatedConfigPath(this.#o.dataDir, config.name, this.#o.generatedConfigFile),
-        config,
-        store.tokens,
-        { ...this.#o.context, logger: this.#logger, resourceRunners: file.runners },
-      );
+      await writeGeneratedConfig(this.#generatedConfigFile, config, store.tokens, {
+        ...this.#o.context,
+        logger: this.#logger,
+        resourceRunners: file.runners,
+      });
     }
     return { ready: new Set(Object.keys(file.runners)), waiting, secrets };
   }
@@ -284,10 +253,4 @@ export class ResourceRunnerRegistry {
     this.#logger.info('deleted an idle resource runner', { runner: name, id: token?.id });
     return true;
   }
-}
-
-/** The cycle's refused jobs, for `status`. */
-function recordRefused(file: ResourceRunnersFile, input: ResourceSyncInput): void {
-  file.refused = input.refused.map((r) => ({ job: r.job, tags: [...r.tags], reason: r.reason }));
-  file.refused_total = Math.max(input.refusedTotal ?? 0, file.refused.length);
 }
