@@ -30,6 +30,21 @@ status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null | sed "s/$$/ 
 
 const N = 'gitlab_meta_runner_';
 
+/** Starts `run` (killed after the test) and waits for its metrics listener and `cycles` cycles. */
+async function runServingMetrics(f: LaunchFixture, cycles: number) {
+  const child = f.cli(['run'], { timeout: 170_000 });
+  processes.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
+  await eventually(() => /serving metrics url=(\S+)/.test(stderr), 60_000, 'the metrics listener');
+  const url = /serving metrics url=(\S+)/.exec(stderr)![1]!;
+  await eventually(() => done() >= cycles, 90_000, `${cycles} cycles`);
+  return { child, url };
+}
+
 describe('metrics of run and run-single', () => {
   it('serves /metrics during run and writes the textfile after each cycle, with the figures of the run', async () => {
     const f = await fixture({
@@ -46,16 +61,7 @@ describe('metrics of run and run-single', () => {
       rateLimit: { retryAfter: 0 },
     });
     f.sim.addJobs([{ tags: ['cpu'] }, { tags: ['cpu'] }, { tags: ['arm'] }]);
-    const child = f.cli(['run'], { timeout: 170_000 });
-    processes.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const cycles = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
-    await eventually(() => /serving metrics url=(\S+)/.test(stderr), 60_000, 'the metrics listener');
-    const url = /serving metrics url=(\S+)/.exec(stderr)![1]!;
-    await eventually(() => cycles() >= 3, 90_000, 'three cycles');
+    const { child, url } = await runServingMetrics(f, 3);
 
     const response = await fetch(url);
     expect(response.status).toBe(200);
@@ -63,6 +69,8 @@ describe('metrics of run and run-single', () => {
     const { samples, types } = parseProm(await response.text());
     expect(types.get(`${N}launches_total`)).toBe('counter');
     expect(types.get(`${N}pending_to_launch_seconds`)).toBe('histogram');
+    // One project: no per-project series.
+    expect([...types.keys()].filter((name) => name.startsWith(`${N}project_`))).toEqual([]);
     expect(sampleValue(samples, `${N}pending_jobs`, { instance: 'cpu' })).toBe(2);
     expect(sampleValue(samples, `${N}pending_jobs`, { instance: 'gpu' })).toBe(0);
     expect(sampleValue(samples, `${N}unmatched_pending_jobs`)).toBe(1);
@@ -102,6 +110,60 @@ describe('metrics of run and run-single', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
     expect(readdirSync(join(f.dir, 'textfile'))).toEqual(['meta.prom']);
+  });
+
+  it('adds series per project for a group, and the per-instance totals stay as they were', async () => {
+    const f = await fixture({
+      instances: { cpu: { tags: ['cpu'] }, gpu: { tags: ['gpu'] } },
+      launch: queuedLaunch,
+      scope: 'group = "lab"',
+      simulator: {
+        groups: [{ path: 'lab' }, { path: 'lab/sub' }],
+        projects: [
+          { id: 1, path: 'lab/app' },
+          { id: 2, path: 'lab/sub/deep' },
+          { id: 3, path: 'lab/quiet' },
+        ],
+      },
+    });
+    appendFileSync(f.configFile, '\n[metrics]\nlisten = "127.0.0.1:0"\n');
+    f.sim.addJobs([
+      { projectId: 1, tags: ['cpu'] },
+      { projectId: 1, tags: ['cpu'] },
+      { projectId: 2, tags: ['cpu'] },
+      { projectId: 2, tags: ['arm'] },
+    ]);
+    const { child, url } = await runServingMetrics(f, 2);
+    const { samples, types } = parseProm(await (await fetch(url)).text());
+
+    // The totals, with the label sets dashboards query.
+    expect(sampleValue(samples, `${N}pending_jobs`, { instance: 'cpu' })).toBe(3);
+    expect(sampleValue(samples, `${N}pending_jobs`, { instance: 'gpu' })).toBe(0);
+    expect(sampleValue(samples, `${N}unmatched_pending_jobs`)).toBe(1);
+    expect(sampleValue(samples, `${N}launches_total`, { instance: 'cpu', outcome: 'submitted' })).toBe(3);
+    expect(samples.filter((s) => s.name === `${N}pending_jobs`).map((s) => Object.keys(s.labels))).toEqual([
+      ['instance'],
+      ['instance'],
+    ]);
+
+    // Per project: only projects with pending jobs, summing up to the totals.
+    expect(types.get(`${N}project_pending_jobs`)).toBe('gauge');
+    expect(types.get(`${N}project_launches_total`)).toBe('counter');
+    const pending = (project: string, instance: string) =>
+      sampleValue(samples, `${N}project_pending_jobs`, { project, instance });
+    expect(pending('lab/app', 'cpu')).toBe(2);
+    expect(pending('lab/sub/deep', 'cpu')).toBe(1);
+    expect(pending('lab/app', 'gpu')).toBe(0);
+    expect(sumOf(samples, `${N}project_pending_jobs`, { instance: 'cpu' })).toBe(3);
+    expect(sampleValue(samples, `${N}project_unmatched_pending_jobs`, { project: 'lab/sub/deep' })).toBe(1);
+    expect(sampleValue(samples, `${N}project_unmatched_pending_jobs`, { project: 'lab/app' })).toBe(0);
+    const launched = (project: string) =>
+      sampleValue(samples, `${N}project_launches_total`, { project, instance: 'cpu', outcome: 'submitted' });
+    expect(launched('lab/app')).toBe(2);
+    expect(launched('lab/sub/deep')).toBe(1);
+    expect(samples.some((s) => s.labels.project === 'lab/quiet')).toBe(false);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
   });
 
   it('run-single writes the textfile once, with its failed launch and the job still pending', async () => {

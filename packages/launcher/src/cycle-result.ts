@@ -18,6 +18,8 @@ export interface CycleResult {
   matched: Record<string, number>;
   /** Ids of the pending jobs matched to an instance. */
   matchedJobIds: number[];
+  /** Instance (or resource set) → ids of the pending jobs matched to it. */
+  matchedJobs: Record<string, number[]>;
   /** Pending jobs no instance can take. */
   unmatched: number;
   /** Of those, the jobs refused because of their resource tags, with the reason. */
@@ -42,6 +44,7 @@ export function emptyCycleResult(): CycleResult {
     pending: 0,
     matched: {},
     matchedJobIds: [],
+    matchedJobs: {},
     unmatched: 0,
     inFlight: 0,
     launched: 0,

@@ -94,6 +94,7 @@ export async function runCycle(
   for (const [name, ids] of matches.byInstance) {
     result.matched[name] = ids.length;
     result.matchedJobIds.push(...ids);
+    result.matchedJobs[name] = [...ids];
   }
   result.unmatched = matches.unmatched.length;
   if (!dryRun) state.lastCycle = cycleSummary(result, now);

@@ -8,7 +8,7 @@ import {
   writeMetricsTextfile,
 } from '@mr/launcher';
 import type { Logger } from '@mr/logger';
-import { type Config, readTokens, type TokensFile } from '@mr/runner-config';
+import { type Config, configScope, readTokens, type TokensFile } from '@mr/runner-config';
 import { TokenExpiryRefresh, tokenExpiryRefreshMs } from './token-cadence.js';
 
 /** The metrics of one `run` or `run-single`: collected, served on `[metrics] listen`, written to `textfile`. */
@@ -38,7 +38,9 @@ export interface MetricsSession {
 export async function startMetrics(config: Config, logger: Logger): Promise<MetricsSession | undefined> {
   const { listen, textfile } = config.metrics;
   if (!listen && !textfile) return undefined;
-  const metrics = new LauncherMetrics(Object.keys(config.runners));
+  const metrics = new LauncherMetrics(Object.keys(config.runners), {
+    perProject: configScope(config).kind !== 'project',
+  });
   let server: MetricsServer | undefined;
   if (listen) {
     try {

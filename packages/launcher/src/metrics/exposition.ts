@@ -69,6 +69,10 @@ class Simple extends Family {
   get(labels: Labels = {}): number | undefined {
     return this.series.get(seriesKey(labels))?.value;
   }
+  /** Forgets the series whose labels `drop` picks (a label value that is gone for good). */
+  remove(drop: (labels: Labels) => boolean): void {
+    for (const [key, s] of this.series) if (drop(s.labels)) this.series.delete(key);
+  }
   protected lines(): string[] {
     return [...this.series.values()].map(
       (s) => `${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`,

@@ -4,6 +4,7 @@ import type { MatchableJob } from '../match.js';
 import type { LauncherObserver, LaunchOutcome } from '../observer.js';
 import type { LaunchState } from '../state.js';
 import { Registry } from './exposition.js';
+import { ProjectSeries } from './project-series.js';
 
 const P = 'gitlab_meta_runner_';
 
@@ -65,8 +66,12 @@ export class LauncherMetrics implements LauncherObserver {
     'When the last cycle that read the pending jobs and launched without error ended (Unix time).',
   );
 
-  constructor(instances: readonly string[]) {
+  /** With `perProject` (a config of several projects or a group): the per-project series too. */
+  readonly projects: ProjectSeries | undefined;
+
+  constructor(instances: readonly string[], options: { perProject?: boolean } = {}) {
     this.#instances = instances;
+    this.projects = options.perProject ? new ProjectSeries(this.registry, instances) : undefined;
     for (const instance of instances) {
       for (const outcome of OUTCOMES) this.#launches.inc({ instance, outcome }, 0);
       this.#pending.set({ instance }, 0);
@@ -78,10 +83,12 @@ export class LauncherMetrics implements LauncherObserver {
 
   pendingJobs(jobs: readonly MatchableJob[], at: Date): void {
     this.#pendingSince.seen(jobs, at);
+    this.projects?.pendingJobs(jobs);
   }
 
   launch(event: { instance: string; jobIds: readonly number[]; outcome: LaunchOutcome; at: Date }): void {
     this.#launches.inc({ instance: event.instance, outcome: event.outcome });
+    this.projects?.launch(event);
     if (event.outcome !== 'submitted') return;
     for (const { seconds } of this.#pendingSince.take(event.jobIds, event.at))
       this.#pickup.observe({ instance: event.instance }, seconds);
@@ -91,6 +98,7 @@ export class LauncherMetrics implements LauncherObserver {
     this.#cycles.inc({ outcome: 'ok' });
     for (const instance of this.#instances) this.#pending.set({ instance }, result.matched[instance] ?? 0);
     this.#unmatched.set({}, result.unmatched);
+    this.projects?.cycle(result.matchedJobs);
     this.#setInFlight(state.launches);
     this.#setRefused(state);
     if (!result.interrupted) this.#lastGood.set({}, at.getTime() / 1000);
