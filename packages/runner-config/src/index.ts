@@ -30,15 +30,14 @@ export {
   type InstanceContext,
   type InstantiatedCustom,
   type InstantiatedExecutor,
-  type InstantiatedInstance,
   type InstantiatedLaunch,
   type InstantiatedRunner,
-  instantiateAll,
   instantiateExecutor,
   instantiateLaunch,
   instantiateRunner,
   type LaunchContext,
 } from './instantiate.js';
+export { type InstantiatedInstance, instantiateAll } from './instantiate-all.js';
 export { configJsonSchema } from './json-schema.js';
 export { type Env, loadConfig, type ParseConfigOptions, parseConfig, parseTomlText } from './parse.js';
 export { redactConfig, redactTokens, redactTomlLine } from './redact.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, originalExample } from '../test/config-text.js';
 import { ConfigError } from './errors.js';
+import { instantiateAll } from './instantiate-all.js';
 import {
   type InstanceContext,
-  instantiateAll,
   instantiateExecutor,
   instantiateLaunch,
   instantiateRunner,

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
-import { scopes, tryExpand, type VariableLookup } from '@mr/template';
-import { ConfigError, type ConfigProblem, countProblems } from './errors.js';
+import { ConfigError } from './errors.js';
 import { expandExecutor, type InstanceContext, type InstantiatedExecutor } from './executor-instance.js';
-import type { BatchSystem } from './launch-schema.js';
+import type { BatchSystem, LaunchSection } from './launch-schema.js';
 import type { CustomExecutorSection, RunnerSection } from './runner-schema.js';
 import type { Config } from './schema.js';
+import { dropUndefined, SectionExpander, templateError } from './section-expander.js';
 import { closest } from './suggest.js';
 
 export type { InstanceContext, InstantiatedExecutor } from './executor-instance.js';
@@ -41,78 +41,9 @@ export interface InstantiatedRunner {
 }
 
 /** `[launch]` for one instance and one launch. Durations in milliseconds. */
-export interface InstantiatedLaunch {
-  executable: string;
-  args: string[];
-  workdir?: string | undefined;
-  stdin?: string | undefined;
-  timeout?: number | undefined;
-  group_size: number;
+export interface InstantiatedLaunch extends Omit<LaunchSection, 'batch_system'> {
   /** `auto` resolved: `slurm` when the executable's file name is `sbatch`. */
   batch_system: Exclude<BatchSystem, 'auto'>;
-  status_command?: string[] | undefined;
-  cancel_stale: boolean;
-  pickup_timeout: number;
-  max_in_flight?: number | undefined;
-  concurrency: number;
-  max_launches_per_cycle: number;
-  failure_backoff: number;
-}
-
-const TEMPLATE_HINT =
-  'define the variable in [runners.<instance>.config_variables] or in the environment; write $$ for a literal $';
-
-/** Expands the templates of one section for one instance, collecting every problem. */
-class SectionExpander {
-  readonly problems: ConfigProblem[] = [];
-  private readonly lookup: VariableLookup;
-
-  constructor(
-    private readonly section: 'runner' | 'launch',
-    private readonly instance: string,
-    special: Record<string, string>,
-    variables: Record<string, string>,
-    private readonly ctx: InstanceContext,
-  ) {
-    this.lookup = scopes(special, variables, ctx.env);
-  }
-
-  private problem(key: string, message: string, variable?: string) {
-    const path = `${this.section}.${key}`;
-    this.problems.push({
-      path,
-      message: `${path} (instance ${JSON.stringify(this.instance)}): ${message}`,
-      section: this.section,
-      instance: this.instance,
-      ...(variable === undefined ? {} : { variable }),
-    });
-  }
-
-  /** Expands one value. */
-  string(key: string, template: string): string {
-    const result = tryExpand(template, this.lookup, { home: this.ctx.home });
-    if (result.ok) return result.value;
-    for (const p of result.problems) this.problem(key, p.message, p.variable);
-    return template;
-  }
-
-  optional(key: string, template: string | undefined): string | undefined {
-    return template === undefined ? undefined : this.string(key, template);
-  }
-
-  strings(key: string, templates: readonly string[]): string[] {
-    return templates.map((t, i) => this.string(`${key}[${i}]`, t));
-  }
-
-  /** Returns `value`, or throws one ConfigError (MR_CONFIG_TEMPLATE) with every problem. */
-  done<T>(value: T): T {
-    if (this.problems.length === 0) return value;
-    throw new ConfigError(
-      'MR_CONFIG_TEMPLATE',
-      `cannot instantiate [${this.section}] for runner instance ${JSON.stringify(this.instance)} (${countProblems(this.problems.length)})`,
-      { problems: this.problems, hint: this.problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
-    );
-  }
 }
 
 function instanceOf(config: Config, instance: string) {
@@ -192,11 +123,7 @@ export function instantiateExecutor(
   const variables = instanceOf(config, instance).config_variables;
   const { settings, problems } = expandExecutor(config.executor, config.runner, instance, variables, ctx);
   if (problems.length === 0) return settings;
-  throw new ConfigError(
-    'MR_CONFIG_TEMPLATE',
-    `cannot instantiate [executor] for runner instance ${JSON.stringify(instance)} (${countProblems(problems.length)})`,
-    { problems, hint: problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
-  );
+  throw templateError(`[executor] for runner instance ${JSON.stringify(instance)}`, problems);
 }
 
 /**
@@ -249,58 +176,4 @@ export function instantiateLaunch(config: Config, instance: string, ctx: LaunchC
     failure_backoff: launch.failure_backoff,
   };
   return x.done(dropUndefined(result));
-}
-
-/** All three sections of one instance; `launch` is absent when the config has no `[launch]`. */
-export interface InstantiatedInstance {
-  runner: InstantiatedRunner;
-  executor: InstantiatedExecutor;
-  launch?: InstantiatedLaunch | undefined;
-}
-
-/**
- * Instantiates `[runner]`, `[executor]` and `[launch]` (with `$NUM_JOBS` = `group_size`) for every instance,
- * as check-config and show-config do. Throws one ConfigError (MR_CONFIG_TEMPLATE) with every problem of
- * every instance.
- */
-export function instantiateAll(
-  config: Config,
-  ctx: InstanceContext & { configPath: string },
-): Record<string, InstantiatedInstance> {
-  const out: Record<string, InstantiatedInstance> = {};
-  const problems: ConfigProblem[] = [];
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (error) {
-      if (error instanceof ConfigError && error.code === 'MR_CONFIG_TEMPLATE') {
-        problems.push(...error.problems);
-        return undefined;
-      }
-      throw error;
-    }
-  };
-  for (const instance of Object.keys(config.runners)) {
-    const runner = attempt(() => instantiateRunner(config, instance, ctx));
-    const executor = attempt(() => instantiateExecutor(config, instance, ctx));
-    const launch = config.launch
-      ? attempt(() => instantiateLaunch(config, instance, { ...ctx, numJobs: config.launch!.group_size }))
-      : undefined;
-    if (runner && executor) out[instance] = { runner, executor, ...(launch ? { launch } : {}) };
-  }
-  if (problems.length > 0) {
-    const instances = [...new Set(problems.map((p) => p.instance))];
-    throw new ConfigError(
-      'MR_CONFIG_TEMPLATE',
-      `cannot instantiate the templates for runner instance${instances.length === 1 ? '' : 's'} ${instances
-        .map((i) => JSON.stringify(i))
-        .join(', ')} (${countProblems(problems.length)})`,
-      { problems, hint: problems.some((p) => p.variable) ? TEMPLATE_HINT : undefined },
-    );
-  }
-  return out;
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,4 +1,4 @@
-import type { InstantiatedInstance } from './instantiate.js';
+import type { InstantiatedInstance } from './instantiate-all.js';
 import { findExecutable } from './launch-executable.js';
 import type { Config } from './schema.js';
 
