@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readLockOwner } from '@mr/node-kit/lock';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
 
 const fixtures: LaunchFixture[] = [];
+const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
 afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
   for (const f of fixtures.splice(0)) await f.close();
 });
 afterAll(removeTempDirs);
@@ -63,11 +66,53 @@ describe('gitlab-meta-runner run-single --dry-run', { timeout: 120_000 }, () => 
     expect(f.submitted()).toHaveLength(2);
   });
 
+  it('looks beside a running `run`: without its lock, naming it, from the state it saved', async () => {
+    // A batch job that stays queued: the launch stays in flight, its job pending.
+    const queued = `
+executable = "sh"
+args = ['-c', 'echo id-$$$$ | tee -a "$$BATCH_DIR/alive"']
+status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
+`;
+    const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queued });
+    f.sim.addJobs([{ tags: ['cpu'] }]);
+    const run = f.cli(['run'], { timeout: 110_000 });
+    processes.push(run);
+    let stderr = '';
+    run.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const cycles = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
+    await eventually(() => /^cycle .*launched=1/m.test(stderr), 60_000, 'the launch of run');
+    // A job no instance takes: run launches nothing for it, whenever it sees it.
+    f.sim.addJobs([{ tags: ['arm'] }]);
+    const lockFile = join(f.dataDir, 'meta.state.lock');
+    const owner = (await readLockOwner(lockFile))!;
+    expect(owner.purpose).toBe('gitlab-meta-runner run');
+
+    const result = await f.cli(['run-single', '--dry-run']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      `\`gitlab-meta-runner run\` runs for this data directory (process ${owner.pid} on ${owner.host}, since ${owner.since}): read its launch state as last saved, without its lock`,
+    );
+    expect(result.stdout).toContain('pending jobs: 2 (matched: cpu 1; matching no instance: 1)');
+    expect(result.stdout).toContain('runners in flight: 1');
+    expect(result.stdout).toContain('would launch nothing');
+
+    // run goes on, holding the same lock.
+    const after = cycles();
+    await eventually(() => cycles() > after, 60_000, 'a cycle of run after the dry run');
+    expect((await readLockOwner(lockFile))?.token).toBe(owner.token);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(0);
+    expect(stderr).not.toContain('lost the launcher lock');
+  });
+
   it('says it would launch nothing when no job is pending', async () => {
     const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
     const result = await f.cli(['run-single', '--dry-run']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('would launch nothing');
+    expect(result.stdout).toContain('no launcher runs for this data directory');
     expect(existsSync(f.stateFile)).toBe(false);
   });
 });

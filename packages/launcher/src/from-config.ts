@@ -41,6 +41,8 @@ export interface OpenLauncherOptions {
   client?: GitLabClient | undefined;
   /** The command line, shown to a second launcher that finds the lock taken. */
   command?: string | undefined;
+  /** Without the lock, to look only (see {@link LauncherOptions.readOnly}). */
+  readOnly?: boolean | undefined;
   /** Told what each cycle saw and did (metrics). */
   observer?: LauncherObserver | undefined;
   /** Told of every GitLab answer's status (metrics); only for the client made here. */
@@ -136,7 +138,8 @@ export async function liveLaunchesFromConfig(
  * Opens a {@link Launcher} for a config: checks that `configure` has run (tokens and generated config
  * exist), makes the GitLab client, takes the data directory's lock and loads the launch state. Instances
  * without a registered runner are left out with a warning. Throws `MR_LAUNCH_NO_LAUNCH_SECTION` without `[launch]`,
- * `MR_LAUNCH_NOT_CONFIGURED` before `configure`, `MR_LAUNCH_LOCKED` when another launcher runs.
+ * `MR_LAUNCH_NOT_CONFIGURED` before `configure`, `MR_LAUNCH_LOCKED` when another launcher runs (not with
+ * `readOnly`, which takes no lock).
  */
 export async function openLauncher(
   options: OpenLauncherOptions,
@@ -223,6 +226,7 @@ export async function openLauncher(
     runnerTokens,
     logger,
     command: options.command,
+    readOnly: options.readOnly,
     observer: options.observer,
     resourceSets,
     resourceRunners: options.resourceRunners?.(client),

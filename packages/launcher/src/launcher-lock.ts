@@ -1,4 +1,11 @@
-import { type HeldLock, tryAcquireLock } from '@mr/node-kit/lock';
+import { stat } from 'node:fs/promises';
+import {
+  type HeldLock,
+  type LockOwner,
+  lockStaleReason,
+  readLockOwner,
+  tryAcquireLock,
+} from '@mr/node-kit/lock';
 import { LaunchLockedError } from './errors.js';
 
 export interface LauncherLockOptions {
@@ -43,4 +50,16 @@ export async function acquireLauncherLock(
         `or wait: a lock not refreshed for ${Math.round(staleMs / 1000)} s is taken over.`,
     },
   );
+}
+
+/** Who holds the launcher lock now (its file fresh), as its file names them; undefined when nobody does. */
+export async function launcherLockHolder(
+  file: string,
+  staleMs = 60_000,
+  now = Date.now(),
+): Promise<LockOwner | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return undefined;
+  const owner = await readLockOwner(file);
+  return owner && lockStaleReason(owner, info.mtimeMs, staleMs, now) === undefined ? owner : undefined;
 }

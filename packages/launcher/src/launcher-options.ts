@@ -67,6 +67,11 @@ export interface LauncherOptions {
   lockStaleMs?: number | undefined;
   /** The command line that holds the lock, shown to a second launcher. */
   command?: string | undefined;
+  /**
+   * Opens without the lock, to look only (a dry run beside a running `run`): the state is read as its last
+   * save left it (saves are atomic), nothing is saved, and only dry-run cycles are allowed.
+   */
+  readOnly?: boolean | undefined;
   now?: (() => Date) | undefined;
   /** Told what each cycle saw and did (metrics); its errors are ignored. */
   observer?: LauncherObserver | undefined;

@@ -110,6 +110,18 @@ describe('stopping and locking', () => {
     });
   });
 
+  it('opens read-only beside the holder: names it, runs dry cycles only, saves nothing', async () => {
+    const s = setup();
+    await launcherFor(s.options);
+    const looking = await Launcher.open({ ...s.options, logger: silentLogger, readOnly: true });
+    expect(looking.holder).toMatchObject({ pid: process.pid });
+    await expect(looking.cycle()).rejects.toMatchObject({ code: 'MR_LAUNCH_READ_ONLY' });
+    const result = await looking.cycle(undefined, { dryRun: true });
+    expect(result.dryRun).toBeDefined();
+    await looking.close();
+    expect(existsSync(s.options.stateFile)).toBe(false);
+  });
+
   it('never runs two cycles at once', async () => {
     const s = setup();
     const launcher = await launcherFor(s.options);

@@ -1,4 +1,4 @@
-import type { HeldLock } from '@mr/node-kit/lock';
+import type { HeldLock, LockOwner } from '@mr/node-kit/lock';
 import { type Logger, silentLogger } from '@mr/logger';
 import { BatchSystems } from './batch-systems.js';
 import { type CycleContext, runCycle } from './cycle.js';
@@ -8,7 +8,7 @@ import { LauncherError } from './errors.js';
 import { KeepAlive } from './keep-alive.js';
 import { launchEnvironment } from './launch-environment.js';
 import type { LauncherCore } from './launcher-core.js';
-import { acquireLauncherLock } from './launcher-lock.js';
+import { acquireLauncherLock, launcherLockHolder } from './launcher-lock.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { JobMatcher } from './match.js';
 import { notify } from './observer.js';
@@ -35,7 +35,9 @@ export type {
 export class Launcher {
   readonly options: LauncherOptions;
   readonly state: LaunchState;
-  readonly #lock: HeldLock;
+  readonly #lock: HeldLock | undefined;
+  /** Opened `readOnly`: who held the lock then (a running `run`), undefined when nobody did. */
+  readonly holder: LockOwner | undefined;
   readonly #logger: Logger;
   #env: Record<string, string | undefined>;
   readonly #secrets: string[];
@@ -48,10 +50,16 @@ export class Launcher {
   #cycling = false;
   readonly #trigger = new CycleTrigger();
 
-  private constructor(options: LauncherOptions, state: LaunchState, lock: HeldLock) {
+  private constructor(
+    options: LauncherOptions,
+    state: LaunchState,
+    lock: HeldLock | undefined,
+    holder?: LockOwner,
+  ) {
     this.options = options;
     this.state = state;
     this.#lock = lock;
+    this.holder = holder;
     this.#logger = options.logger ?? silentLogger;
     this.#secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
     this.#env = launchEnvironment(options.env, this.#secrets);
@@ -89,9 +97,16 @@ export class Launcher {
     };
   }
 
-  /** Takes the lock (or throws `MR_LAUNCH_LOCKED`) and loads the state. */
+  /**
+   * Takes the lock (or throws `MR_LAUNCH_LOCKED`) and loads the state. `readOnly`: loads the state without
+   * the lock, noting who holds it.
+   */
   static async open(options: LauncherOptions): Promise<Launcher> {
     const lockFile = options.lockFile ?? `${options.stateFile}.lock`;
+    if (options.readOnly) {
+      const holder = await launcherLockHolder(lockFile, options.lockStaleMs);
+      return new Launcher(options, await loadState(options.stateFile), undefined, holder);
+    }
     let onLost: (reason: string) => void = () => {};
     const lock = await acquireLauncherLock(lockFile, {
       refreshMs: options.lockRefreshMs,
@@ -144,6 +159,7 @@ export class Launcher {
 
   /** Saves the state; saves are queued so that they never overlap. */
   save(): Promise<void> {
+    if (!this.#lock) return Promise.resolve();
     const now = this.#now();
     this.#saving = this.#saving.then(
       () => saveState(this.options.stateFile, this.state, now),
@@ -172,8 +188,16 @@ export class Launcher {
     options: { dryRun?: boolean } = {},
   ): Promise<CycleResult> {
     if (this.#cycling) throw new LauncherError('MR_LAUNCH_BUSY', 'A cycle is already running');
-    this.#cycling = true;
     const dryRun = options.dryRun === true;
+    if (!dryRun && !this.#lock)
+      throw new LauncherError(
+        'MR_LAUNCH_READ_ONLY',
+        'This launcher was opened without the lock, to look only',
+        {
+          hint: 'Open it without readOnly to launch.',
+        },
+      );
+    this.#cycling = true;
     try {
       const result = await runCycle(this.#cycleContext, signal, dryRun);
       if (!dryRun) notify(this.options.observer, 'cycle', result, this.state, this.#now());
@@ -198,6 +222,6 @@ export class Launcher {
   /** Waits for saves, releases the lock. */
   async close(): Promise<void> {
     await this.#saving.catch(() => {});
-    await this.#lock.release();
+    await this.#lock?.release();
   }
 }

@@ -29,11 +29,17 @@ export interface LaunchSession {
 
 /**
  * Loads the config, takes the data directory's lock and installs SIGINT/SIGTERM handlers: the first signal
- * stops polling and lets launch commands in flight finish; a second one stops those commands too.
+ * stops polling and lets launch commands in flight finish; a second one stops those commands too. With
+ * `readOnly` (a dry run): no lock and no metrics, so that it can look beside a running `run` without
+ * touching its listener or textfile.
  */
-export async function openLaunchSession(context: CommandContext, command: string): Promise<LaunchSession> {
+export async function openLaunchSession(
+  context: CommandContext,
+  command: string,
+  options: { readOnly?: boolean } = {},
+): Promise<LaunchSession> {
   const config = await loadConfig(context.configFile, { env: context.env });
-  const metrics = await startMetrics(config, context.logger);
+  const metrics = options.readOnly ? undefined : await startMetrics(config, context.logger);
   const opened = await openLauncher({
     config,
     dataDir: context.dataDir,
@@ -42,6 +48,7 @@ export async function openLaunchSession(context: CommandContext, command: string
     env: context.env,
     logger: context.logger,
     command,
+    readOnly: options.readOnly,
     resourceRunners: (client) =>
       new ResourceRunnerRegistry({
         client,

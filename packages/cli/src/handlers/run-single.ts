@@ -1,4 +1,5 @@
 import type { CycleResult, DryRunLaunch } from '@mr/launcher';
+import type { LockOwner } from '@mr/node-kit/lock';
 import { EXIT } from '../errors.js';
 import type { CommandContext } from '../io.js';
 import { openLaunchSession } from './launch-session.js';
@@ -12,13 +13,14 @@ export async function runSingleHandler(
   const session = await openLaunchSession(
     context,
     dryRun ? 'gitlab-meta-runner run-single --dry-run' : 'gitlab-meta-runner run-single',
+    { readOnly: dryRun },
   );
   try {
     // Tokens about to expire are renewed first, so that the cycle's token check sees the new ones.
     if (!dryRun) await session.renewExpiringTokens(session.signal);
     const result = await session.launcher.cycle(session.signal, { dryRun });
     if (dryRun) {
-      context.stdout.write(renderDryRun(result));
+      context.stdout.write(renderDryRun(result, session.launcher.holder));
       return result.dryRun?.some((l) => l.error) ? EXIT.failure : EXIT.ok;
     }
     return result.failed > 0 ? EXIT.failure : EXIT.ok;
@@ -44,8 +46,15 @@ function renderLaunch(launch: DryRunLaunch): string[] {
   return lines;
 }
 
+/** Who runs beside the dry run: the holder of the data directory's launcher lock. */
+function renderHolder(holder: LockOwner | undefined): string {
+  if (!holder) return 'no launcher runs for this data directory';
+  const what = holder.purpose ? `\`${holder.purpose}\`` : 'a launcher';
+  return `${what} runs for this data directory (process ${holder.pid} on ${holder.host}${holder.since ? `, since ${holder.since}` : ''}): read its launch state as last saved, without its lock; what it launches meanwhile is not shown`;
+}
+
 /** What a dry run found and would launch, for people. */
-function renderDryRun(result: CycleResult): string {
+function renderDryRun(result: CycleResult, holder: LockOwner | undefined): string {
   const launches = result.dryRun ?? [];
   const matched = Object.entries(result.matched)
     .filter(([, n]) => n > 0)
@@ -53,6 +62,7 @@ function renderDryRun(result: CycleResult): string {
     .join(', ');
   const lines = [
     'dry run: nothing was launched, nothing was cancelled, the launch state was not changed',
+    renderHolder(holder),
     `pending jobs: ${result.pending} (matched: ${matched || 'none'}; matching no instance: ${result.unmatched})`,
     `runners in flight: ${result.inFlight}`,
     launches.length === 0 ? 'would launch nothing' : `would launch ${launches.length} runner(s):`,
