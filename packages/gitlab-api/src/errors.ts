@@ -31,12 +31,23 @@ export interface RequestTarget {
   path: string;
 }
 
-/** GitLab answered with a status that is not a success (after any retries). Code `MR_GITLAB_HTTP_<status>`. */
-export class GitLabHttpError extends GitLabError {
-  override name = 'GitLabHttpError';
-  readonly status: number;
+/** An error of one request: it names the request's method and path. */
+export class GitLabRequestError extends GitLabError implements RequestTarget {
+  override name = 'GitLabRequestError';
   readonly method: string;
   readonly path: string;
+
+  constructor(code: GitLabErrorCode, message: string, options: GitLabErrorOptions & RequestTarget) {
+    super(code, message, options);
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+/** GitLab answered with a status that is not a success (after any retries). Code `MR_GITLAB_HTTP_<status>`. */
+export class GitLabHttpError extends GitLabRequestError {
+  override name = 'GitLabHttpError';
+  readonly status: number;
   /** GitLab's own error text (`message` or `error` of the body), redacted and shortened. */
   readonly gitlabMessage: string | undefined;
   /** Attempts made, retries included. */
@@ -49,8 +60,6 @@ export class GitLabHttpError extends GitLabError {
   ) {
     super(`MR_GITLAB_HTTP_${options.status}`, message, options);
     this.status = options.status;
-    this.method = options.method;
-    this.path = options.path;
     this.gitlabMessage = options.gitlabMessage;
     this.attempts = options.attempts;
   }
@@ -60,25 +69,19 @@ export class GitLabHttpError extends GitLabError {
  * An answer longer than the client's `maxResponseBytes`: reading stopped there and the connection was
  * closed. Code `MR_GITLAB_RESPONSE_TOO_LARGE`; never retried.
  */
-export class GitLabResponseTooLargeError extends GitLabError {
+export class GitLabResponseTooLargeError extends GitLabRequestError {
   override name = 'GitLabResponseTooLargeError';
-  readonly method: string;
-  readonly path: string;
   readonly limitBytes: number;
 
   constructor(message: string, options: GitLabErrorOptions & RequestTarget & { limitBytes: number }) {
     super('MR_GITLAB_RESPONSE_TOO_LARGE', message, options);
-    this.method = options.method;
-    this.path = options.path;
     this.limitBytes = options.limitBytes;
   }
 }
 
 /** The connection failed (refused, reset, DNS, TLS). Code `MR_GITLAB_NETWORK`. */
-export class GitLabNetworkError extends GitLabError {
+export class GitLabNetworkError extends GitLabRequestError {
   override name = 'GitLabNetworkError';
-  readonly method: string;
-  readonly path: string;
   /** The system or undici error code, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly errorCode: string | undefined;
   readonly attempts: number;
@@ -88,40 +91,30 @@ export class GitLabNetworkError extends GitLabError {
     options: GitLabErrorOptions & RequestTarget & { errorCode?: string | undefined; attempts: number },
   ) {
     super('MR_GITLAB_NETWORK', message, options);
-    this.method = options.method;
-    this.path = options.path;
     this.errorCode = options.errorCode;
     this.attempts = options.attempts;
   }
 }
 
 /** No complete answer within the per-request timeout. Code `MR_GITLAB_TIMEOUT`. */
-export class GitLabTimeoutError extends GitLabError {
+export class GitLabTimeoutError extends GitLabRequestError {
   override name = 'GitLabTimeoutError';
-  readonly method: string;
-  readonly path: string;
   readonly timeoutMs: number;
 
   constructor(message: string, options: GitLabErrorOptions & RequestTarget & { timeoutMs: number }) {
     super('MR_GITLAB_TIMEOUT', message, options);
-    this.method = options.method;
-    this.path = options.path;
     this.timeoutMs = options.timeoutMs;
   }
 }
 
 /** GitLab's answer does not have the shape the client needs. Code `MR_GITLAB_BAD_RESPONSE`. */
-export class GitLabResponseError extends GitLabError {
+export class GitLabResponseError extends GitLabRequestError {
   override name = 'GitLabResponseError';
-  readonly method: string;
-  readonly path: string;
   /** The offending fields as paths, e.g. `[3].tag_list`. */
   readonly fields: string[];
 
   constructor(message: string, options: GitLabErrorOptions & RequestTarget & { fields: string[] }) {
     super('MR_GITLAB_BAD_RESPONSE', message, options);
-    this.method = options.method;
-    this.path = options.path;
     this.fields = options.fields;
   }
 }
@@ -130,30 +123,22 @@ export class GitLabResponseError extends GitLabError {
  * GitLab answered a GraphQL query with `errors` (an unknown field or argument on an older GitLab, a query
  * above its complexity limit, a timeout). Code `MR_GITLAB_GRAPHQL`; `messages` are GitLab's, redacted.
  */
-export class GitLabGraphQLError extends GitLabError {
+export class GitLabGraphQLError extends GitLabRequestError {
   override name = 'GitLabGraphQLError';
-  readonly method: string;
-  readonly path: string;
   readonly messages: string[];
 
   constructor(message: string, options: GitLabErrorOptions & RequestTarget & { messages: string[] }) {
     super('MR_GITLAB_GRAPHQL', message, options);
-    this.method = options.method;
-    this.path = options.path;
     this.messages = options.messages;
   }
 }
 
 /** The caller's AbortSignal fired. Code `MR_GITLAB_ABORTED`. */
-export class GitLabAbortError extends GitLabError {
+export class GitLabAbortError extends GitLabRequestError {
   override name = 'GitLabAbortError';
-  readonly method: string;
-  readonly path: string;
 
   constructor(message: string, options: GitLabErrorOptions & RequestTarget) {
     super('MR_GITLAB_ABORTED', message, options);
-    this.method = options.method;
-    this.path = options.path;
   }
 }
 
