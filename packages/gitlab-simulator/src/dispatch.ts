@@ -19,6 +19,7 @@ import { listGroupRunners, listProjectRunners } from './runner-lists.js';
 import { disableProjectRunner, enableProjectRunner } from './runner-projects.js';
 import type { ProjectRepos } from './project-repos.js';
 import type { SimulatorStore } from './state.js';
+import { visibleProjectOr404 } from './visible.js';
 
 /** What every request handler works with. */
 export interface HandlerContext {
@@ -48,9 +49,8 @@ export async function dispatch(
   const id = Number(params[0]);
   switch (endpoint) {
     case 'GET /projects/:id': {
-      const project = store.visibleProject(params[0]!);
-      if (!project) answer(404, { message: '404 Project Not Found' });
-      else answer(200, projectPayload(project, webBase, store.projectRole(project)));
+      const project = visibleProjectOr404(store, params[0]!, answer);
+      if (project) answer(200, projectPayload(project, webBase, store.projectRole(project)));
       return;
     }
     case 'GET /projects/:id/jobs':

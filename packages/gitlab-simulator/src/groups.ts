@@ -2,6 +2,7 @@ import type { Answer } from './http.js';
 import { ACCESS_LEVELS } from './model.js';
 import { groupPayload } from './payloads.js';
 import type { SimulatorStore } from './state.js';
+import { visibleGroupOr404 } from './visible.js';
 
 /** The access token's user, as `GET /user` shows it (doc/api/users.md): the simulator has one. */
 export const SIM_USER = { id: 1, username: 'meta-runner-bot', name: 'gitlab-meta-runner', state: 'active' };
@@ -13,11 +14,8 @@ export function currentUser(answer: Answer): void {
 
 /** `GET /groups/:id` by numeric id or URL-encoded full path; 404 when the user cannot see it. */
 export function showGroup(store: SimulatorStore, idOrPath: string, webBase: string, answer: Answer): void {
-  const group = store.visibleGroup(idOrPath);
-  if (!group) {
-    answer(404, { message: '404 Group Not Found' });
-    return;
-  }
+  const group = visibleGroupOr404(store, idOrPath, answer);
+  if (!group) return;
   answer(200, groupPayload(group, store.ancestry(group)[1], webBase));
 }
 
@@ -26,11 +24,8 @@ export function showGroup(store: SimulatorStore, idOrPath: string, webBase: stri
  * from ancestor groups too; the simulator knows only its own user.
  */
 export function groupMember(store: SimulatorStore, idOrPath: string, userId: number, answer: Answer): void {
-  const group = store.visibleGroup(idOrPath);
-  if (!group) {
-    answer(404, { message: '404 Group Not Found' });
-    return;
-  }
+  const group = visibleGroupOr404(store, idOrPath, answer);
+  if (!group) return;
   if (userId !== SIM_USER.id) {
     answer(404, { message: '404 Member Not Found' });
     return;

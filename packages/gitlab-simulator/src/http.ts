@@ -1,10 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Reads a request body: JSON, `application/x-www-form-urlencoded`, or nothing. */
-export async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+/** Reads a request body as it came. */
+export async function readRawBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a request body: JSON, `application/x-www-form-urlencoded`, or nothing. */
+export async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = (await readRawBody(request)).toString('utf8');
   if (text.trim() === '') return {};
   const type = request.headers['content-type'] ?? '';
   if (type.includes('application/x-www-form-urlencoded')) {

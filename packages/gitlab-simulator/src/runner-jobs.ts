@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Answer, BadRequest, stringParam } from './http.js';
+import { type Answer, BadRequest, readRawBody, stringParam } from './http.js';
 import { randomToken, runnerCanTake, type SimJob } from './model.js';
 import { runnerJobPayload } from './payloads.js';
 import type { SimulatorStore } from './state.js';
@@ -47,11 +47,14 @@ export function requestJob(
   store.changed();
 }
 
-function jobForToken(store: SimulatorStore, id: number, token: unknown): SimJob | 'missing' | 'forbidden' {
+/** The job whose job token `token` is; else answers 404 (no such job) or 403 (another token). */
+function jobForToken(store: SimulatorStore, id: number, token: unknown, answer: Answer): SimJob | undefined {
   const job = store.jobs.get(id);
-  if (!job) return 'missing';
-  if (typeof token !== 'string' || job.token === null || token !== job.token) return 'forbidden';
-  return job;
+  if (!job) answer(404, { message: '404 Not found' });
+  else if (typeof token !== 'string' || job.token === null || token !== job.token)
+    answer(403, { message: '403 Forbidden' });
+  else return job;
+  return undefined;
 }
 
 /** `PUT /jobs/:id`: the runner reports the job's state; success or failed ends a running job. */
@@ -62,10 +65,8 @@ export function updateJob(
   body: Record<string, unknown>,
   answer: Answer,
 ): void {
-  const job = jobForToken(store, id, body.token ?? request.headers['job-token']);
-  if (job === 'missing') answer(404, { message: '404 Not found' });
-  else if (job === 'forbidden') answer(403, { message: '403 Forbidden' });
-  else {
+  const job = jobForToken(store, id, body.token ?? request.headers['job-token'], answer);
+  if (job) {
     const state = stringParam(body, 'state');
     if (state && state !== 'running' && state !== 'success' && state !== 'failed') {
       throw new BadRequest('state does not have a valid value');
@@ -95,12 +96,9 @@ export async function appendTrace(
   request: IncomingMessage,
   answer: Answer,
 ): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const job = jobForToken(store, id, request.headers['job-token']);
-  if (job === 'missing') answer(404, { message: '404 Not found' });
-  else if (job === 'forbidden') answer(403, { message: '403 Forbidden' });
-  else {
+  const body = await readRawBody(request);
+  const job = jobForToken(store, id, request.headers['job-token'], answer);
+  if (job) {
     // GitLab's trace chunks: a patch must start where the log ends (Content-Range `start-end`), else
     // 416 with `Range: 0-<length>` tells the runner where to continue.
     const length = Buffer.byteLength(job.trace);
@@ -114,7 +112,7 @@ export async function appendTrace(
       return;
     }
     if (job.status === 'running' || job.status === 'canceling') {
-      job.trace += Buffer.concat(chunks).toString('utf8');
+      job.trace += body.toString('utf8');
       store.changed();
     }
     answer(202, undefined, { ...headers, range: `0-${Buffer.byteLength(job.trace)}` });
@@ -129,15 +127,12 @@ export async function uploadArtifacts(
   url: URL,
   answer: Answer,
 ): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const job = jobForToken(store, id, request.headers['job-token']);
-  if (job === 'missing') answer(404, { message: '404 Not found' });
-  else if (job === 'forbidden') answer(403, { message: '403 Forbidden' });
-  else {
+  const body = await readRawBody(request);
+  const job = jobForToken(store, id, request.headers['job-token'], answer);
+  if (job) {
     let form: FormData;
     try {
-      form = await new Response(Buffer.concat(chunks), {
+      form = await new Response(body, {
         headers: { 'content-type': String(request.headers['content-type'] ?? '') },
       }).formData();
     } catch {

@@ -2,6 +2,7 @@ import { type Answer, BadRequest } from './http.js';
 import type { SimRunner } from './model.js';
 import { runnerSummary } from './payloads.js';
 import type { SimulatorStore } from './state.js';
+import { visibleGroupOr404, visibleProjectOr404 } from './visible.js';
 
 // The runner listings of doc/api/runners.md: "List project's runners" and "List group's runners".
 
@@ -46,11 +47,8 @@ export function listProjectRunners(
   webBase: string,
   answer: Answer,
 ): void {
-  const project = store.visibleProject(idOrPath);
-  if (!project) {
-    answer(404, { message: '404 Project Not Found' });
-    return;
-  }
+  const project = visibleProjectOr404(store, idOrPath, answer);
+  if (!project) return;
   const group = store.groupOf(project);
   const groups = new Set(group ? store.ancestry(group).map((g) => g.id) : []);
   const type = typeFilter(url);
@@ -75,11 +73,8 @@ export function listGroupRunners(
   webBase: string,
   answer: Answer,
 ): void {
-  const group = store.visibleGroup(idOrPath);
-  if (!group) {
-    answer(404, { message: '404 Group Not Found' });
-    return;
-  }
+  const group = visibleGroupOr404(store, idOrPath, answer);
+  if (!group) return;
   const groups = new Set(store.ancestry(group).map((g) => g.id));
   const type = typeFilter(url);
   const all = [...store.runners.values()].filter(

@@ -1,7 +1,8 @@
 import { BadRequest, type Answer, booleanParam, listParam, stringParam } from './http.js';
-import { ACCESS_LEVELS, randomToken } from './model.js';
+import { randomToken } from './model.js';
 import { runnerPayload } from './payloads.js';
 import type { SimulatorStore } from './state.js';
+import { maintainedProject, visibleGroupOr404 } from './visible.js';
 
 // Runner management as doc/api/users.md (POST /user/runners) and doc/api/runners.md describe it.
 
@@ -37,24 +38,14 @@ export function createRunner(store: SimulatorStore, body: Record<string, unknown
   if (type === 'project_type') {
     const projectId = stringParam(body, 'project_id');
     if (!projectId) throw new BadRequest('project_id is missing');
-    const project = store.visibleProject(projectId);
-    if (!project) {
-      answer(404, { message: '404 Project Not Found' });
-      return;
-    }
-    if (ACCESS_LEVELS[store.projectRole(project)] < ACCESS_LEVELS.maintainer) {
-      answer(403, { message: '403 Forbidden' });
-      return;
-    }
+    const project = maintainedProject(store, projectId, answer);
+    if (!project) return;
     owner = { projectId: project.id, groupId: null };
   } else {
     const groupId = stringParam(body, 'group_id');
     if (!groupId) throw new BadRequest('group_id is missing');
-    const group = store.visibleGroup(groupId);
-    if (!group) {
-      answer(404, { message: '404 Group Not Found' });
-      return;
-    }
+    const group = visibleGroupOr404(store, groupId, answer);
+    if (!group) return;
     if (group.role !== 'owner') {
       answer(403, { message: '403 Forbidden' });
       return;

@@ -1,7 +1,7 @@
 import { type Answer, stringParam } from './http.js';
-import { ACCESS_LEVELS } from './model.js';
 import { runnerSummary } from './payloads.js';
 import type { SimulatorStore } from './state.js';
+import { maintainedProject, visibleProjectOr404 } from './visible.js';
 
 // Enabling a project runner in other projects, as doc/api/runners.md ("Assign a runner to project",
 // "Unassign a runner from project") and lib/api/ci/runners.rb (gitlabhq commit 034daf00b1) describe it.
@@ -17,15 +17,8 @@ export function enableProjectRunner(
   body: Record<string, unknown>,
   answer: Answer,
 ): void {
-  const project = store.visibleProject(idOrPath);
-  if (!project) {
-    answer(404, { message: '404 Project Not Found' });
-    return;
-  }
-  if (ACCESS_LEVELS[store.projectRole(project)] < ACCESS_LEVELS.maintainer) {
-    answer(403, { message: '403 Forbidden' });
-    return;
-  }
+  const project = maintainedProject(store, idOrPath, answer);
+  if (!project) return;
   const runner = store.runners.get(Number(stringParam(body, 'runner_id')));
   if (!runner) {
     answer(404, { message: '404 Runner Not Found' });
@@ -60,11 +53,8 @@ export function disableProjectRunner(
   runnerId: number,
   answer: Answer,
 ): void {
-  const project = store.visibleProject(idOrPath);
-  if (!project) {
-    answer(404, { message: '404 Project Not Found' });
-    return;
-  }
+  const project = visibleProjectOr404(store, idOrPath, answer);
+  if (!project) return;
   const runner = store.runners.get(runnerId);
   if (!runner || (runner.projectId !== project.id && !runner.enabledProjectIds.includes(project.id))) {
     answer(404, { message: '404 Runner Not Found' });
