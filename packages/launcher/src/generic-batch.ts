@@ -1,7 +1,7 @@
 import { parseBatchJobId } from './batch-job-id.js';
 import type { BatchStatus, BatchSystem, LiveBatchJob } from './batch-system.js';
 import { LauncherError } from './errors.js';
-import { runProcess } from './run-process.js';
+import { runStatusCommand } from './status-command.js';
 
 const runningWords = /^(r|run|running|active|executing)$/i;
 
@@ -47,23 +47,13 @@ export function genericBatchSystem(options: GenericBatchOptions): BatchSystem {
     async status() {
       if (!command) return { jobs: new Map() };
       const [file, ...args] = command as [string, ...string[]];
-      const result = await runProcess({ file, args, env: options.env, timeoutMs, killGraceMs: 2000 });
-      if (result.exitCode !== 0) {
-        const why = result.spawnError
-          ? result.spawnError.message
-          : result.timedOut
-            ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-            : `exit code ${result.exitCode ?? result.signal}`;
-        throw new LauncherError(
-          'MR_LAUNCH_STATUS_FAILED',
-          `The status command failed: ${command.join(' ')}: ${why}`,
-          {
-            details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
-            hint: 'Check [launch] status_command. Launches keep counting as in flight meanwhile.',
-          },
-        );
-      }
-      return parseStatusOutput(result.stdout);
+      const stdout = await runStatusCommand(file, args, {
+        env: options.env,
+        timeoutMs,
+        failure: `The status command failed: ${command.join(' ')}`,
+        hint: 'Check [launch] status_command. Launches keep counting as in flight meanwhile.',
+      });
+      return parseStatusOutput(stdout);
     },
     async cancel() {
       throw new LauncherError('MR_LAUNCH_NO_CANCEL', 'Cancelling launches needs batch_system = "slurm"');

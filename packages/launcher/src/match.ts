@@ -1,3 +1,5 @@
+import { compareForLaunch } from './plan.js';
+
 /** What matching needs to know about a runner instance. */
 export interface MatchableInstance {
   name: string;
@@ -26,16 +28,7 @@ export interface MatchableJob {
  * this order is the one it is matched to.
  */
 export function compareForMatching(a: MatchableInstance, b: MatchableInstance): number {
-  const tags = new Set(a.tags).size - new Set(b.tags).size;
-  if (tags !== 0) return tags;
-  const pa = a.launchPriority;
-  const pb = b.launchPriority;
-  if (pa !== pb) {
-    if (pa === undefined) return 1;
-    if (pb === undefined) return -1;
-    return pb - pa;
-  }
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return new Set(a.tags).size - new Set(b.tags).size || compareForLaunch(a, b);
 }
 
 /** Whether an instance's runner can take a job with these tags (GitLab's own rule). */

@@ -7,8 +7,7 @@ import {
   type LaunchTag,
   type LiveBatchJob,
 } from './batch-system.js';
-import { LauncherError } from './errors.js';
-import { runProcess } from './run-process.js';
+import { runStatusCommand } from './status-command.js';
 
 const commentPrefix = 'gitlab-meta-runner ';
 
@@ -136,25 +135,13 @@ export function slurmBatchSystem(options: SlurmOptions): BatchSystem {
   const squeue = sibling(options.sbatch, 'squeue');
   const scancel = sibling(options.sbatch, 'scancel');
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const run = async (file: string, args: string[], what: string) => {
-    const result = await runProcess({ file, args, env: options.env, timeoutMs, killGraceMs: 2000 });
-    if (result.exitCode !== 0) {
-      const why = result.spawnError
-        ? result.spawnError.message
-        : result.timedOut
-          ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-          : `exit code ${result.exitCode ?? result.signal}`;
-      throw new LauncherError(
-        'MR_LAUNCH_STATUS_FAILED',
-        `${what} failed: ${file} ${args.join(' ')}: ${why}`,
-        {
-          details: result.stderr.trim() ? result.stderr.trim().split('\n').slice(-10) : undefined,
-          hint: 'Is Slurm reachable from this host (try `squeue`)? Launches keep counting as in flight meanwhile.',
-        },
-      );
-    }
-    return result.stdout;
-  };
+  const run = (file: string, args: string[], what: string) =>
+    runStatusCommand(file, args, {
+      env: options.env,
+      timeoutMs,
+      failure: `${what} failed: ${file} ${args.join(' ')}`,
+      hint: 'Is Slurm reachable from this host (try `squeue`)? Launches keep counting as in flight meanwhile.',
+    });
   return {
     kind: 'slurm',
     tracks: true,
