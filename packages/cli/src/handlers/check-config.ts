@@ -1,30 +1,14 @@
-import { homedir } from 'node:os';
-import {
-  configScope,
-  configWarnings,
-  describeScope,
-  generatedConfigPath,
-  instanceWarnings,
-  instantiateAll,
-  loadConfig,
-} from '@mr/runner-config';
+import { configScope, configWarnings, describeScope, instanceWarnings } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
 import type { CommandContext } from '../io.js';
+import { loadInstantiatedConfig } from './instantiated-config.js';
 
 /**
  * Parses and validates the config, then instantiates [runner], [executor] and [launch] for every instance.
  * Problems are thrown as one ConfigError listing all of them (the CLI prints them and exits 2).
  */
 export async function checkConfigHandler(context: CommandContext): Promise<CommandResult> {
-  const config = await loadConfig(context.configFile, { env: context.env });
-  const configPath = generatedConfigPath(context.dataDir, config.name, context.generatedConfigFile);
-  const home = context.env.HOME || homedir();
-  const instances = instantiateAll(config, {
-    thisPath: context.thisPath,
-    env: context.env,
-    home,
-    configPath,
-  });
+  const { config, instances } = await loadInstantiatedConfig(context);
   const warnings = [
     ...configWarnings(config),
     ...instanceWarnings(instances, { env: context.env, cwd: context.cwd }),

@@ -1,11 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { startSimulator } from '@mr/gitlab-simulator';
 import type { CommandResult } from '../commands/command.js';
 import { demoProject, queueDemoJobs, unmatchableTags, writeDemoDir } from '../demo/demo-files.js';
-import { stopJobs } from '../demo/local-batch.js';
+import { abortOnSignals, demoDirectory, stopDemoJobs } from '../demo/demo-session.js';
 import type { CommandContext } from '../io.js';
 
 function quote(s: string): string {
@@ -22,16 +21,10 @@ export async function demoServe(
   args: Record<string, unknown>,
   jobs: number,
 ): Promise<CommandResult> {
-  const dir =
-    typeof args.dir === 'string'
-      ? resolve(context.cwd, args.dir)
-      : mkdtempSync(join(tmpdir(), 'gitlab-meta-runner-demo-'));
+  const dir = demoDirectory(context.cwd, args.dir);
   const out = context.stdout;
   const sim = await startSimulator({ projects: [{ id: 1, path: demoProject }] });
-  const stopped = new AbortController();
-  const onSignal = () => stopped.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { stop: stopped, release } = abortOnSignals();
   const spool = join(dir, 'spool');
   try {
     const demo = writeDemoDir(dir, sim);
@@ -77,13 +70,8 @@ export async function demoServe(
     out.write(`Stopped. The files stay in ${dir}.\n`);
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    try {
-      stopJobs(spool);
-    } catch {
-      // Nothing was launched.
-    }
+    release();
+    stopDemoJobs(spool);
     await sim.close();
   }
 }

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
 import { GitLabClient } from '@mr/gitlab-api';
 import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
@@ -17,7 +17,7 @@ import {
   unmatchableTags,
   writeDemoDir,
 } from '../demo/demo-files.js';
-import { stopJobs } from '../demo/local-batch.js';
+import { abortOnSignals, demoDirectory, stopDemoJobs } from '../demo/demo-session.js';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from '../io.js';
 
@@ -54,19 +54,13 @@ export async function demoHandler(
   }
   if (args.serve === true) return (await import('./demo-serve.js')).demoServe(context, args, jobs);
   const keep = Boolean(args.keep) || typeof args.dir === 'string';
-  const dir =
-    typeof args.dir === 'string'
-      ? resolve(context.cwd, args.dir)
-      : mkdtempSync(join(tmpdir(), 'gitlab-meta-runner-demo-'));
+  const dir = demoDirectory(context.cwd, args.dir);
   const out = context.stdout;
   const tty = out.isTTY === true && context.logFormat === 'text';
   const spool = join(dir, 'spool');
 
   let sim: GitLabSimulator | undefined;
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { stop, release } = abortOnSignals();
   const started = Date.now();
   try {
     sim = await startSimulator({ projects: [{ id: 1, path: demoProject }] });
@@ -221,13 +215,8 @@ export async function demoHandler(
     }
     return finished ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    try {
-      stopJobs(spool);
-    } catch {
-      // The spool may not exist if setup failed.
-    }
+    release();
+    stopDemoJobs(spool);
     await sim?.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,9 @@
-import { homedir } from 'node:os';
 import { useColor } from '@mr/logger';
 import { REDACTED, redactText } from '@mr/node-kit/redact';
 import {
   configScope,
   describeScope,
-  generatedConfigPath,
   highlightToml,
-  instantiateAll,
-  loadConfig,
   readTokens,
   redactConfig,
   stringifyToml,
@@ -17,6 +13,7 @@ import {
 } from '@mr/runner-config';
 import type { CommandResult } from '../commands/command.js';
 import type { CommandContext } from '../io.js';
+import { loadInstantiatedConfig } from './instantiated-config.js';
 
 /**
  * Prints the parsed config (defaults filled in, durations as "1h30m", sizes in bytes) and, per instance,
@@ -27,16 +24,8 @@ export async function showConfigHandler(
   context: CommandContext,
   args: Record<string, unknown>,
 ): Promise<CommandResult> {
-  const config = await loadConfig(context.configFile, { env: context.env });
-  const configPath = generatedConfigPath(context.dataDir, config.name, context.generatedConfigFile);
+  const { config, configPath, instances } = await loadInstantiatedConfig(context);
   const tokensFile = tokensFilePath(context.dataDir, config.name);
-  const home = context.env.HOME || homedir();
-  const instances = instantiateAll(config, {
-    thisPath: context.thisPath,
-    env: context.env,
-    home,
-    configPath,
-  });
   let tokens: TokensFile = {};
   try {
     tokens = await readTokens(tokensFile);
