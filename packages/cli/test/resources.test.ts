@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTokens, tokensFilePath } from '@mr/runner-config';
 import { removeTempDirs } from '@mr/test-support';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
@@ -143,5 +144,60 @@ describe('per-job resources from job tags', () => {
     expect(again.stderr()).toMatch(/deleted an idle resource runner .*runner=flex\.cpus-4/);
     again.child.kill('SIGTERM');
     expect((await again.child).exitCode).toBe(0);
+  }, 300_000);
+
+  it('registers a resource runner again when GitLab refuses its token (the runner was deleted in GitLab)', async () => {
+    const f = await launchFixture({
+      instances: { flex: { ...flex, extra: flex.extra.replace('"30s"', '"10m"') } },
+      launch: sizedLaunch,
+    });
+    fixtures.push(f);
+    const [first] = f.sim.addJobs([{ tags: ['slurm', 'cpus=4'] }]);
+    const run = startRun(f);
+    await f.sim.waitFor(() => f.sim.job(first!.id)?.status === 'success', {
+      timeoutMs: 120_000,
+      description: 'the first cpus=4 job succeeds through its resource runner',
+    });
+    const tokensFile = tokensFilePath(f.dataDir, 'meta');
+    const before = (await readTokens(tokensFile))['flex.cpus-4']!;
+    // Someone deletes that runner in GitLab while run runs; then another job asks for the same set. The
+    // launch made for it with the refused token takes nothing (the stand-in idles like gitlab-runner).
+    expect(f.sim.removeRunner(before.id)).toBe(true);
+    const [second] = f.sim.addJobs([{ tags: ['slurm', 'cpus=4'] }]);
+    await f.sim.waitFor(() => f.sim.job(second!.id)?.status === 'success', {
+      timeoutMs: 120_000,
+      description: 'the second cpus=4 job succeeds through a runner registered again',
+    });
+    const after = (await readTokens(tokensFile))['flex.cpus-4']!;
+    expect(after.id).not.toBe(before.id);
+    expect(f.sim.runners().find((r) => r.id === after.id)?.tags).toEqual(['slurm', 'cpus=4']);
+    const stderr = run.stderr();
+    expect(
+      stderr.match(
+        /GitLab refuses the runner token of resource runner flex\.cpus-4 .*: it is registered again/g,
+      ),
+    ).toHaveLength(1);
+    const forgotten = [
+      ...stderr.matchAll(/launch no longer counted: GitLab refuses its runner token .*batch_job=(\d+)/g),
+    ].map((m) => Number(m[1]));
+    expect(forgotten).toHaveLength(1);
+    processes.push({ kill: (signal) => process.kill(forgotten[0]!, signal) });
+    expect(stderr).toMatch(/deleted a resource runner whose token GitLab refuses .*runner=flex\.cpus-4/);
+    expect(stderr).not.toContain('GitLab refuses the runner token of instance');
+    for (const token of [before.token, after.token]) expect(stderr).not.toContain(token);
+    run.child.kill('SIGTERM');
+    expect((await run.child).exitCode).toBe(0);
+
+    // A dry run sees the next refusal and changes nothing: no runner deleted or registered, no launch.
+    expect(f.sim.removeRunner(after.id)).toBe(true);
+    f.sim.addJobs([{ tags: ['slurm', 'cpus=4'] }]);
+    const submitted = f.submitted().length;
+    const dry = await f.cli(['run-single', '--dry-run', '-v']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stderr).toMatch(/GitLab refuses the runner token of resource runner flex\.cpus-4/);
+    expect(dry.stderr).not.toMatch(/deleted a resource runner|registered a resource runner/);
+    expect((await readTokens(tokensFile))['flex.cpus-4']).toEqual(after);
+    expect(f.sim.runners().filter((r) => r.tags.includes('cpus=4'))).toEqual([]);
+    expect(f.submitted()).toHaveLength(submitted);
   }, 300_000);
 });

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_LAUNCHES_PER_CYCLE, limitCycleLaunches } from './cycle-limi
 import { type CycleResult, cycleLogFields, cycleSummary, emptyCycleResult } from './cycle-result.js';
 import { describeLaunch } from './dry-run.js';
 import { LauncherError } from './errors.js';
-import { inFlightLaunches, refreshInFlight } from './in-flight.js';
+import { inFlightLaunches, launchFields, refreshInFlight } from './in-flight.js';
 import type { KeepAlive } from './keep-alive.js';
 import { launchAll } from './launch-all.js';
 import type { LauncherCore } from './launcher-core.js';
@@ -101,15 +101,23 @@ export async function runCycle(
   result.refused = matches.refused;
   const reasons = new Map(matches.refused.map((r) => [r.job, r.reason]));
   reportUnmatched(state, matches.unmatched, logger, reasons);
-  const resources = await resourcePlanInstances(core, matches, signal, dryRun);
-  context.addSecrets(resources.secrets);
+  // Tokens before the resource runners' sync and the launches: a resource runner whose token GitLab refuses
+  // is registered again below, before anything is launched for it in this cycle.
+  let refusedResourceRunners: ReadonlyMap<string, string> = new Map();
   if (context.tokenCheck) {
     // A launch that ended while its jobs are still pending may have met a refused token.
     for (const record of ended)
       if (record.jobIds.some((id) => pendingIds.has(id))) context.tokenCheck.recheck(record.instance);
     const names = settings.instances.map((i) => i.name);
-    context.addSecrets(await context.tokenCheck.check(state, names, now, signal));
+    const checked = await context.tokenCheck.check(state, names, now, signal, [
+      ...(options.resourceSets?.keys() ?? []),
+    ]);
+    context.addSecrets(checked.tokens);
+    refusedResourceRunners = checked.refusedResourceRunners;
+    if (!dryRun) forgetRefusedLaunches(core, new Set(refusedResourceRunners.keys()));
   }
+  const resources = await resourcePlanInstances(core, matches, signal, dryRun, refusedResourceRunners);
+  context.addSecrets(resources.secrets);
 
   if (settings.cancelStale && !dryRun) result.cancelled = await cancelStale(core, matches.byInstance);
 
@@ -174,7 +182,13 @@ async function queueWait(
   const near = jobsNearLimits(waiting, state.launches, now);
   reportNearLimits(near, state.queueWaits ?? [], logger);
   state.queueWaits = near;
-  await context.keepAlive?.run(instancesWaitingBehindQueue(waiting, state.launches), now, signal);
+  const refused = await context.keepAlive?.run(
+    instancesWaitingBehindQueue(waiting, state.launches),
+    now,
+    signal,
+  );
+  // A token refused to the keep-alive is checked (and acted on) at the next cycle.
+  for (const name of refused ?? []) context.tokenCheck?.recheck(name);
 }
 
 /** Hands the still-pending jobs of ended launches to launches in flight whose runners took others. */
@@ -189,4 +203,21 @@ function handOn(context: CycleContext, ended: readonly LaunchRecord[], pending: 
       launch: moved.to,
       taken_job: moved.replaced,
     });
+}
+
+/**
+ * Launches in flight of resource runners whose token GitLab refuses no longer count, so that their jobs are
+ * planned again for the runner registered anew: one that started with the refused token takes no job (after
+ * a 403 `run-single` sleeps `NotHealthyCheckInterval`, 300 s, then exits past its wait timeout: gitlab-runner
+ * v19.3.0 common/consts.go, commands/single.go `processBuild` and `checkFinishedConditions`). Whether one
+ * still queued starts before or after the new token is written cannot be told; one that starts after takes
+ * a job or ends after its wait timeout. None is cancelled: one may be running a job it took before.
+ */
+function forgetRefusedLaunches(core: LauncherCore, refused: ReadonlySet<string>): void {
+  const { state, logger } = core;
+  const forgotten = state.launches.filter((l) => refused.has(l.instance));
+  if (forgotten.length === 0) return;
+  for (const record of forgotten)
+    logger.info('launch no longer counted: GitLab refuses its runner token', launchFields(record));
+  state.launches = state.launches.filter((l) => !refused.has(l.instance));
 }

@@ -29,26 +29,33 @@ export class KeepAlive {
     this.#intervalMs = intervalMs;
   }
 
-  /** Contacts GitLab for each waiting instance (instance → waiting jobs) whose last contact is due. */
-  async run(waiting: ReadonlyMap<string, number>, now: Date, signal: AbortSignal): Promise<void> {
+  /**
+   * Contacts GitLab for each waiting instance (instance → waiting jobs) whose last contact is due. Resolves
+   * to the instances whose token GitLab refused (for the token check to look at).
+   */
+  async run(waiting: ReadonlyMap<string, number>, now: Date, signal: AbortSignal): Promise<string[]> {
+    const refused: string[] = [];
     for (const name of this.#last.keys()) if (!waiting.has(name)) this.#last.delete(name);
     const due = [...waiting.keys()].filter((name) => {
       const last = this.#last.get(name);
       return last === undefined || now.getTime() - last >= this.#intervalMs;
     });
-    if (due.length === 0) return;
+    if (due.length === 0) return refused;
     let tokens: Record<string, string>;
     try {
       tokens = await this.#source.tokens(signal);
     } catch (error) {
       this.#logger.warn(`cannot read the runner tokens for the keep-alive: ${(error as Error).message}`);
-      return;
+      return refused;
     }
     for (const name of due) {
       const token = tokens[name];
       if (token === undefined || signal.aborted) continue;
       try {
-        await this.#source.verify(token, signal);
+        if (!(await this.#source.verify(token, signal))) {
+          refused.push(name);
+          continue;
+        }
         this.#last.set(name, now.getTime());
         this.#logger.info('keep-alive: the runner contacted GitLab so that it counts as online', {
           instance: name,
@@ -61,5 +68,6 @@ export class KeepAlive {
           });
       }
     }
+    return refused;
   }
 }

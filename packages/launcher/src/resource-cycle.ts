@@ -20,6 +20,12 @@ export interface ResourceRunnerSync {
     refused: readonly RefusedJob[];
     /** How many jobs the cycle refused in all. */
     refusedTotal?: number;
+    /**
+     * Resource runner name → the token GitLab refuses (runner deleted in GitLab, token revoked or expired):
+     * a runner that still has that token is deleted (if GitLab still has it) and forgotten, and registered
+     * again when a set needs it; one that cannot be deleted is not ready.
+     */
+    refusedTokens?: ReadonlyMap<string, string>;
     signal: AbortSignal;
   }): Promise<{
     ready: ReadonlySet<string>;
@@ -32,13 +38,15 @@ export interface ResourceRunnerSync {
  * The plan instances of this cycle's resource sets whose runner is registered: each is planned like an
  * instance of its own (jobs of one set are grouped only with each other), with its instance's settings.
  * Jobs of sets without a runner are taken out of `matches.byInstance` and wait, logged at verbose level. A
- * dry run registers nothing and plans every set as if its runner were registered.
+ * dry run registers nothing and plans every set as if its runner were registered. `refusedTokens`: resource
+ * runners GitLab refuses, registered again by the sync.
  */
 export async function resourcePlanInstances(
   core: LauncherCore,
   matches: ResourceMatchResult,
   signal: AbortSignal,
   dryRun: boolean,
+  refusedTokens: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ instances: PlanInstance[]; secrets: readonly string[] }> {
   const { options, logger } = core;
   const known = options.resourceSets;
@@ -55,6 +63,7 @@ export async function resourcePlanInstances(
       inUse,
       refused: matches.refused.slice(0, REFUSED_JOBS_KEPT),
       refusedTotal: matches.refused.length,
+      refusedTokens,
       signal,
     }));
   } else if (dryRun) {

@@ -79,4 +79,30 @@ describe('TokenCheck', () => {
     await t.check.check(t.state, ['cpu'], at(1), t.signal);
     expect(t.state.refusedTokens).toEqual({});
   });
+
+  it('checks resource runners too: a refused one is returned with its token to register again, not kept as refused', async () => {
+    const tokens: Record<string, string> = { flex: 'glrt-flex', 'flex.cpus-4': 'glrt-set-1' };
+    const refused = new Set(['glrt-set-1']);
+    const t = setup(tokens, refused);
+    const first = await t.check.check(t.state, ['flex'], at(0), t.signal, ['flex.cpus-4', 'flex.gpus-1']);
+    expect(first.refusedResourceRunners).toEqual(new Map([['flex.cpus-4', 'glrt-set-1']]));
+    expect(t.state.refusedTokens).toEqual({});
+    expect(t.lines.filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/resource runner flex\.cpus-4 .*: it is registered again$/),
+        fields: expect.objectContaining({ instance: 'flex.cpus-4', code: 'MR_LAUNCH_TOKEN_REFUSED' }),
+      }),
+    ]);
+    // Asked again at every check until a new token replaces it; logged once.
+    const again = await t.check.check(t.state, ['flex'], at(1), t.signal, ['flex.cpus-4']);
+    expect([...again.refusedResourceRunners.keys()]).toEqual(['flex.cpus-4']);
+    expect(t.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    tokens['flex.cpus-4'] = 'glrt-set-2';
+    const renewed = await t.check.check(t.state, ['flex'], at(2), t.signal, ['flex.cpus-4']);
+    expect(renewed.refusedResourceRunners.size).toBe(0);
+    // The new token, accepted, waits for the interval like an instance's.
+    await t.check.check(t.state, ['flex'], at(3), t.signal, ['flex.cpus-4']);
+    expect(t.asked).toEqual(['glrt-flex', 'glrt-set-1', 'glrt-set-1', 'glrt-set-2']);
+    expect(JSON.stringify(t.lines)).not.toContain('glrt-');
+  });
 });

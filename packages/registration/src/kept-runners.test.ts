@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitLabClient } from '@mr/gitlab-api';
 import { type GitLabSimulator, startSimulator } from '@mr/gitlab-simulator';
@@ -35,21 +36,27 @@ async function setup() {
       { file: 'config.toml', env: {} },
     );
   const run = (config: Config) => configure({ config, dataDir, context, client });
-  /** Registers the resource runner of cpus=4 the way `run` does. */
-  const registerResourceRunner = async (config: Config) => {
+  /** One cycle of `run` whose jobs ask for cpus=4, with the resource runner tokens GitLab refuses. */
+  const sync = (config: Config, refusedTokens?: ReadonlyMap<string, string>) => {
     const resources = { cpus: '4' };
     const name = resourceRunnerName('cpu', resources);
     const registry = new ResourceRunnerRegistry({ client, config, dataDir, context });
-    const synced = await registry.sync({
+    return registry.sync({
       needed: [{ name, instance: 'cpu', resources, tags: ['cpu', ...resourceTags(resources)] }],
       inUse: new Set([name]),
       refused: [],
+      refusedTokens,
       signal: new AbortController().signal,
     });
-    expect(synced.ready.has(name)).toBe(true);
-    return { name, id: (await readTokens(join(dataDir, 'meta.tokens')))[name]!.id };
   };
-  return { sim, dataDir, parse, run, registerResourceRunner };
+  const tokenOf = async (name: string) => (await readTokens(join(dataDir, 'meta.tokens')))[name];
+  /** Registers the resource runner of cpus=4 the way `run` does. */
+  const registerResourceRunner = async (config: Config) => {
+    const name = resourceRunnerName('cpu', { cpus: '4' });
+    expect((await sync(config)).ready.has(name)).toBe(true);
+    return { name, id: (await tokenOf(name))!.id };
+  };
+  return { sim, dataDir, parse, run, sync, tokenOf, registerResourceRunner };
 }
 
 describe('resource runners and the scope of the config', () => {
@@ -84,5 +91,40 @@ describe('resource runners and the scope of the config', () => {
     // Registered again as a group runner when a job asks for it.
     const again = await t.registerResourceRunner(group);
     expect(t.sim.runner(again.id)).toMatchObject({ runnerType: 'group_type' });
+  });
+});
+
+describe('a resource runner whose token GitLab refuses', () => {
+  it('is deleted and registered again while it has the refused token; one GitLab fails to delete waits', async () => {
+    const t = await setup();
+    const config = t.parse('project = "lab/app"');
+    expect((await t.run(config)).failed).toEqual([]);
+    const first = await t.registerResourceRunner(config);
+    const token = (await t.tokenOf(first.name))!.token;
+
+    // Refused with a token it no longer has (renewed meanwhile): nothing is deleted.
+    const renewed = await t.sync(config, new Map([[first.name, 'glrt-an-older-token']]));
+    expect(renewed.ready.has(first.name)).toBe(true);
+    expect(t.sim.runner(first.id)).toBeDefined();
+
+    // GitLab fails to delete it: kept, not ready, its jobs wait and say why.
+    const failing = t.sim.inject({ endpoint: 'DELETE /runners/:id', status: 400, times: Infinity });
+    const stuck = await t.sync(config, new Map([[first.name, token]]));
+    failing.remove();
+    expect(stuck.ready.has(first.name)).toBe(false);
+    expect(stuck.waiting.get(first.name)).toMatch(/GitLab refuses its runner token/);
+    expect((await t.tokenOf(first.name))?.id).toBe(first.id);
+
+    // Deleted in GitLab (404): forgotten and registered again, with a new token in the generated config.
+    expect(t.sim.removeRunner(first.id)).toBe(true);
+    const again = await t.sync(config, new Map([[first.name, token]]));
+    expect(again.ready.has(first.name)).toBe(true);
+    const renewedToken = (await t.tokenOf(first.name))!;
+    expect(renewedToken.id).not.toBe(first.id);
+    expect(again.secrets).toEqual([renewedToken.token]);
+    expect(t.sim.runner(renewedToken.id)?.tags).toEqual(['cpu', 'cpus=4']);
+    const generated = readFileSync(join(t.dataDir, 'meta.gitlab-config.toml'), 'utf8');
+    expect(generated).toContain(renewedToken.token);
+    expect(generated).not.toContain(token);
   });
 });

@@ -16,6 +16,11 @@ export interface ResourceSyncInput {
   refused: ReadonlyArray<{ job: number; tags: readonly string[]; reason: string }>;
   /** How many jobs the cycle refused in all; default the length of `refused`. */
   refusedTotal?: number | undefined;
+  /**
+   * Resource runner name → the token GitLab refuses: a runner that still has that token is deleted and
+   * forgotten, then registered again when needed.
+   */
+  refusedTokens?: ReadonlyMap<string, string> | undefined;
   signal: AbortSignal;
 }
 

@@ -1,5 +1,4 @@
 import type { GitLabClient } from '@mr/gitlab-api';
-import { isNotFound } from '@mr/gitlab-api';
 import { type Logger, silentLogger } from '@mr/logger';
 import {
   type Config,
@@ -24,13 +23,8 @@ import {
   type ResourceSyncInput,
   type ResourceSyncResult,
 } from './resource-runner-usage.js';
-import {
-  createRunnerFor,
-  removeRunner,
-  resolveTarget,
-  type RunnerTarget,
-  syncProjects,
-} from './runner-target.js';
+import { deleteResourceRunner } from './resource-runner-delete.js';
+import { createRunnerFor, resolveTarget, type RunnerTarget, syncProjects } from './runner-target.js';
 import { withTokensLock } from './token-lock.js';
 import { TokenStore } from './token-store.js';
 
@@ -75,6 +69,10 @@ export class ResourceRunnerRegistry {
     );
   }
 
+  #deps(): { client: GitLabClient; logger: Logger } {
+    return { client: this.#o.client, logger: this.#logger };
+  }
+
   /**
    * One cycle's work (see the launcher's `ResourceRunnerSync`). Registering and deleting runners hold the
    * tokens lock, like every change of runner tokens; a cycle that only marks use takes no lock.
@@ -104,6 +102,7 @@ export class ResourceRunnerRegistry {
   /** Whether a runner is to be registered or deleted, or an entry lost its token. */
   #wouldChange(file: ResourceRunnersFile, tokens: TokensFile, input: ResourceSyncInput, now: Date): boolean {
     const { config } = this.#o;
+    for (const [name, token] of input.refusedTokens ?? []) if (tokens[name]?.token === token) return true;
     if (input.needed.some((set) => !file.runners[set.name] || !Object.hasOwn(tokens, set.name))) return true;
     return Object.entries(file.runners).some(([name, entry]) => {
       if (!Object.hasOwn(tokens, name)) return true;
@@ -128,12 +127,28 @@ export class ResourceRunnerRegistry {
         changed = true;
       }
     markUsed(file, input.inUse, now);
+    // GitLab refuses their tokens: deleted (if GitLab still has the runner) so that a new one is registered.
+    // Only while they still have the refused token: another process may have renewed it meanwhile.
+    const refused = new Set<string>();
+    for (const [name, token] of input.refusedTokens ?? []) {
+      if (store.get(name)?.token !== token) continue;
+      if (await deleteResourceRunner(this.#deps(), name, file, store, input.signal, 'refused'))
+        changed = true;
+      else refused.add(name);
+    }
     for (const [name, entry] of Object.entries(file.runners)) {
-      if (input.inUse.has(name) || !isExpired(config, entry, now)) continue;
-      if (await this.#delete(name, file, store, input.signal)) changed = true;
+      if (refused.has(name) || input.inUse.has(name) || !isExpired(config, entry, now)) continue;
+      if (await deleteResourceRunner(this.#deps(), name, file, store, input.signal)) changed = true;
     }
 
     for (const set of input.needed) {
+      if (refused.has(set.name)) {
+        waiting.set(
+          set.name,
+          'GitLab refuses its runner token, and the runner could not be deleted to register it again',
+        );
+        continue;
+      }
       if (file.runners[set.name] && store.get(set.name)) continue;
       const reason = await this.#register(set, file, store, input.inUse, now, input.signal);
       if (reason) waiting.set(set.name, reason);
@@ -152,7 +167,9 @@ export class ResourceRunnerRegistry {
         resourceRunners: file.runners,
       });
     }
-    return { ready: new Set(Object.keys(file.runners)), waiting, secrets };
+    const ready = new Set(Object.keys(file.runners));
+    for (const name of refused) ready.delete(name);
+    return { ready, waiting, secrets };
   }
 
   /** Registers the runner of a set; returns why it could not. */
@@ -173,7 +190,7 @@ export class ResourceRunnerRegistry {
       const spare = own
         .filter(([name]) => !inUse.has(name))
         .sort(([, a], [, b]) => a.last_used_at.localeCompare(b.last_used_at))[0];
-      if (!spare || !(await this.#delete(spare[0], file, store, signal)))
+      if (!spare || !(await deleteResourceRunner(this.#deps(), spare[0], file, store, signal)))
         return `max_resource_runners (${instance.max_resource_runners}) of instance ${set.instance} reached: the jobs wait until one of its resource runners is idle`;
     }
     const maximumTimeout = runnerMaximumTimeout(instance, set.resources);
@@ -228,29 +245,5 @@ export class ResourceRunnerRegistry {
       this.#failed.set(set.name, reason);
       return reason;
     }
-  }
-
-  /** Deletes a resource runner in GitLab (404: already gone) and forgets it; false when GitLab failed. */
-  async #delete(
-    name: string,
-    file: ResourceRunnersFile,
-    store: TokenStore,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const token = store.get(name);
-    try {
-      if (token) await removeRunner(this.#o.client, token.id, signal, this.#logger);
-    } catch (error) {
-      if (!isNotFound(error)) {
-        this.#logger.warn(`cannot delete the idle resource runner ${name}: ${(error as Error).message}`, {
-          runner: name,
-        });
-        return false;
-      }
-    }
-    if (token) await store.delete(name);
-    delete file.runners[name];
-    this.#logger.info('deleted an idle resource runner', { runner: name, id: token?.id });
-    return true;
   }
 }
