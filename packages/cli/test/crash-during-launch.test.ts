@@ -4,8 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   batchDir,
   gatedRunning,
@@ -15,36 +14,20 @@ import {
   sbatchCalls as waiting,
   gatedLaunch as launch,
 } from './gated-sbatch.js';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) {
+const harness = runHarness({
+  beforeClose: (f) => {
     killGated(f);
     openGate(f);
-    await f.close();
-  }
+  },
 });
-afterAll(removeTempDirs);
 
 const stateLaunches = (f: LaunchFixture): { id: string; batchJobId?: string }[] =>
   existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
 
-function startRun(f: LaunchFixture) {
-  const child = f.cli(['run', '-v'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    cycles: () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length,
-  };
-}
+const startRun = (f: LaunchFixture) => harness.startRun(f, ['-v']);
 
 /**
  * One trial: two pending jobs, `run` starts two launches whose sbatch waits; SIGKILL `run`; restart it; let
@@ -103,8 +86,7 @@ function jobsByLaunch(lines: string, instance: string): Map<string, number> {
 
 describe('a restart while launch commands still run', () => {
   it('makes exactly one batch job per launch over 10 trials of SIGKILL during a slow sbatch', async () => {
-    const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
-    fixtures.push(f);
+    const f = await harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
     installGatedSbatch(f, true);
     const queue = join(batchDir(f), 'queue');
     const trials = 10;
@@ -127,12 +109,11 @@ describe('a restart while launch commands still run', () => {
     async () => {
       // A name of its own, so that batch jobs of other tests on the same Slurm are not counted.
       const instance = `crash${process.pid}`;
-      const f = await launchFixture({
+      const f = await harness.fixture({
         instances: { [instance]: { tags: ['cpu'] } },
         launch,
         env: { REAL_SBATCH: '/usr/bin/sbatch' },
       });
-      fixtures.push(f);
       installGatedSbatch(f, false);
       const squeue = () =>
         spawnSync('squeue', ['--noheader', '--format=%i|%T|%k'], { encoding: 'utf8', timeout: 30_000 })

@@ -3,19 +3,12 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processRunning } from '@mr/node-kit';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { doctorFixture, editConfig } from './doctor-fixture.js';
 import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const pidFiles: string[] = [];
-afterEach(async () => {
-  // Whatever a failed test left running.
-  for (const file of pidFiles.splice(0)) for (const pid of pids(file)) kill(pid);
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 function kill(pid: number): void {
   try {
@@ -34,7 +27,10 @@ const pids = (file: string) =>
  */
 function hang(f: LaunchFixture, name: string): string {
   const file = join(f.dir, `${name}.pids`);
-  pidFiles.push(file);
+  // Whatever a failed test left running.
+  harness.cleanup(() => {
+    for (const pid of pids(file)) kill(pid);
+  });
   writeFileSync(
     join(f.binDir, name),
     `#!/bin/sh\nsleep 600 &\necho $! >> '${file}'\necho $$ >> '${file}'\nwait\n`,
@@ -44,9 +40,7 @@ function hang(f: LaunchFixture, name: string): string {
 }
 
 async function setup() {
-  const f = await doctorFixture();
-  fixtures.push(f);
-  return f;
+  return harness.closeAfter(await doctorFixture());
 }
 
 describe('doctor --batch within its time', () => {

@@ -2,21 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { linkRefusal, linkRefusalUnavailable, removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { linkRefusal, linkRefusalUnavailable } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
 import { doctor, doctorFixture, editConfig } from './doctor-fixture.js';
-import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 async function setup(options: Parameters<typeof doctorFixture>[0] = {}) {
-  const f = await doctorFixture(options);
-  fixtures.push(f);
-  return f;
+  return harness.closeAfter(await doctorFixture(options));
 }
 
 describe('gitlab-meta-runner doctor --batch (a local batch system, the stand-in gitlab-runner and apptainer)', () => {

@@ -1,16 +1,12 @@
 // `gitlab-meta-runner doctor` for configs with `group` and `projects`: the group or every project visible
 // with the role registering runners needs, the group's pending jobs readable, the token's scopes; each
 // failure it claims to detect, with its fix.
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { doctor, doctorFixture } from './doctor-fixture.js';
 import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const simulator = {
   groups: [{ path: 'lab' }, { path: 'lab/sub' }],
@@ -21,9 +17,7 @@ const simulator = {
 };
 
 async function setup(scope: string) {
-  const f = await doctorFixture({ scope, simulator });
-  fixtures.push(f);
-  return f;
+  return harness.closeAfter(await doctorFixture({ scope, simulator }));
 }
 
 const labId = (f: LaunchFixture) => f.sim.groups.find((g) => g.path === 'lab')!.id;

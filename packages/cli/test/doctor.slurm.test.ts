@@ -1,26 +1,22 @@
 // doctor --batch on the real one-node Slurm: the probe job goes through sbatch like a launch. Skipped where
 // Slurm is not up.
 import { spawnSync } from 'node:child_process';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { doctor, doctorFixture } from './doctor-fixture.js';
-import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
 const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8', timeout: 10_000 });
 const unavailable = ping.status === 0 && /UP/.test(ping.stdout) ? undefined : 'slurmctld does not answer';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 describe.skipIf(unavailable)(
   `doctor --batch on Slurm${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
     it('submits the probe with sbatch and reports the node', async () => {
-      const f = await doctorFixture({
-        launch: `
+      const f = harness.closeAfter(
+        await doctorFixture({
+          launch: `
 executable = "sbatch"
 args = ["--output=$HOME/slurm-%j.out"]
 stdin = """
@@ -29,8 +25,8 @@ stdin = """
 gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
 """
 `,
-      });
-      fixtures.push(f);
+        }),
+      );
       const result = await doctor(f, ['--batch', 'cpu', '--batch-timeout', '150']);
       expect(result.failed).toEqual([]);
       expect(result.byId('launch.sbatch').status).toBe('ok');

@@ -3,21 +3,15 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readTokens } from '@mr/runner-config';
-import { removeTempDirs, selfSignedCertificate } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
 import { doctor, doctorFixture, editConfig, generatedConfig } from './doctor-fixture.js';
-import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 async function setup(options: Parameters<typeof doctorFixture>[0] = {}) {
-  const f = await doctorFixture(options);
-  fixtures.push(f);
-  return f;
+  return harness.closeAfter(await doctorFixture(options));
 }
 
 /** A port nobody listens on (bound, then closed). */

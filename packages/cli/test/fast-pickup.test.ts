@@ -3,17 +3,11 @@
 // the intervals are an hour where a test shows that something else started the cycle.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type FixtureOptions, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const secret = 'hook-secret-0123456789abcdef';
 
@@ -24,28 +18,20 @@ args = ['-c', 'echo "$$0" >> "$$BATCH_DIR/launches"; echo id-$$$$ | tee -a "$$BA
 status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
 `;
 
-async function fixture(options: Partial<FixtureOptions> = {}): Promise<LaunchFixture> {
-  const f = await launchFixture({
+function fixture(options: Partial<FixtureOptions> = {}): Promise<LaunchFixture> {
+  return harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: queuedLaunch,
     env: { MR_WEBHOOK_SECRET: secret },
     ...options,
   });
-  fixtures.push(f);
-  return f;
 }
 
 function startRun(f: LaunchFixture) {
-  const child = f.cli(['run', '-v'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const lines = (prefix: string) => stderr.split('\n').filter((l) => l.startsWith(prefix));
+  const { child, stderr, lines } = harness.startRun(f, ['-v']);
   return {
     child,
-    stderr: () => stderr,
+    stderr,
     lines,
     cycles: () => lines('cycle pending=').length,
     /** `[reason, seconds]` of every "next poll" line. */

@@ -3,17 +3,11 @@
 // a project created while `run` runs; each line about a job names its project; the pending jobs cost one
 // GraphQL request per cycle; a group runner takes a subgroup project's job through the stand-in runner.
 import { existsSync, readFileSync } from 'node:fs';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const simulator = {
   groups: [{ path: 'lab' }, { path: 'lab/sub' }, { path: 'elsewhere' }],
@@ -31,26 +25,20 @@ args = ['-c', 'echo id-$$$$']
 `;
 
 function startRun(f: LaunchFixture) {
-  const child = f.cli(['run', '-v'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stderr: () => stderr, lines: () => stderr.split('\n') };
+  const run = harness.startRun(f, ['-v']);
+  return { child: run.child, stderr: run.stderr, lines: () => run.stderr().split('\n') };
 }
 
 const recorded = (f: LaunchFixture): { jobIds: number[]; projects?: string[] }[] =>
   existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
 
 it('launches for the jobs of every project of a group, a new project included, naming each job’s project', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: recordingLaunch,
     scope: 'group = "lab"',
     simulator,
   });
-  fixtures.push(f);
   const [old] = f.sim.addJobs([
     { projectId: 1, tags: ['cpu'], createdAt: new Date(Date.now() - 50 * 60_000) },
   ]);
@@ -111,7 +99,7 @@ it('launches for the jobs of every project of a group, a new project included, n
 }, 170_000);
 
 it('launches nothing for a project that turned group runners off, says so once, and launches once they are on again', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: recordingLaunch,
     scope: 'group = "lab"',
@@ -120,7 +108,6 @@ it('launches nothing for a project that turned group runners off, says so once, 
       projects: [...simulator.projects, { id: 4, path: 'lab/sub/private', groupRunnersEnabled: false }],
     },
   });
-  fixtures.push(f);
   const [shut] = f.sim.addJobs([{ projectId: 4, tags: ['cpu'] }]);
   const [open] = f.sim.addJobs([{ projectId: 1, tags: ['cpu'] }]);
   const run = startRun(f);
@@ -145,7 +132,7 @@ it('launches nothing for a project that turned group runners off, says so once, 
 }, 170_000);
 
 it('runs a subgroup project’s job end to end on a group runner through the stand-in gitlab-runner', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: `
 executable = "bg-submit"
@@ -158,7 +145,6 @@ exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_
     scope: 'group = "lab"',
     simulator,
   });
-  fixtures.push(f);
   const runner = f.sim.runners()[0]!;
   expect(runner).toMatchObject({ runnerType: 'group_type' });
   const [job] = f.sim.addJobs([{ projectId: 2, tags: ['cpu'] }]);
@@ -171,13 +157,12 @@ exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_
 }, 170_000);
 
 it('with projects, polls each listed project through REST and launches for their jobs only', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: recordingLaunch,
     scope: 'projects = ["lab/app", 3]',
     simulator,
   });
-  fixtures.push(f);
   const [app] = f.sim.addJobs([{ projectId: 1, tags: ['cpu'] }]);
   const [deep] = f.sim.addJobs([{ projectId: 2, tags: ['cpu'] }]);
   const [outside] = f.sim.addJobs([{ projectId: 3, tags: ['cpu'] }]);

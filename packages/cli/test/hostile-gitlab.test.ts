@@ -1,13 +1,8 @@
 // GitLab answers that would cost without bound, through `run-single`: each fails the cycle clearly.
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const launch = `
 executable = "sh"
@@ -15,8 +10,7 @@ args = ['-c', 'echo id-$$$$']
 `;
 
 it('stops reading a 600 MB page of pending jobs at 32 MiB and says so, not "cannot reach GitLab"', async () => {
-  const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
-  fixtures.push(f);
+  const f = await harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
   f.sim.addJobs([{ tags: ['cpu'] }]);
   const fault = f.sim.inject({ endpoint: 'GET /projects/:id/jobs', oversizedBody: 600 * 1024 * 1024 });
   const result = await f.cli(['run-single'], { timeout: 170_000 });

@@ -5,18 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { removeTempDirs, selfSignedCertificate, startTestProxy, type TestProxy } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { selfSignedCertificate, startTestProxy, type TestProxy } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
 import { doctor, editConfig } from './doctor-fixture.js';
-import { type LaunchFixture, launchFixture } from './launch-fixture.js';
+import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const PASSWORD = 'Pr0xy-S3cret';
 const basic = Buffer.from(`squid:${PASSWORD}`).toString('base64');
@@ -28,15 +23,13 @@ executable = "sh"
 args = ['-c', 'echo id-$$$$']
 `;
 
-async function setup(): Promise<LaunchFixture> {
-  const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
-  fixtures.push(f);
-  return f;
+function setup(): Promise<LaunchFixture> {
+  return harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
 }
 
 async function proxy(options: Parameters<typeof startTestProxy>[0] = {}): Promise<TestProxy> {
   const p = await startTestProxy({ hosts: { [GITLAB_HOST]: '127.0.0.1' }, ...options });
-  closers.push(() => p.close());
+  harness.cleanup(() => p.close());
   return p;
 }
 
@@ -223,7 +216,7 @@ async function tlsFront(f: LaunchFixture): Promise<{ port: number; ca: string; r
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
+  harness.cleanup(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

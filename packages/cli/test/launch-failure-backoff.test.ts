@@ -1,15 +1,10 @@
 // The failure backoff through `run-single`: launches that fail together in one cycle count as one failure.
 import { readFileSync } from 'node:fs';
 
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** Every launch command waits until four of them run at once, then fails. */
 const failingTogether = `
@@ -21,8 +16,7 @@ timeout = 120
 `;
 
 it('counts four launches failing in one cycle as one failure: the backoff is failure_backoff, not 4 min', async () => {
-  const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch: failingTogether });
-  fixtures.push(f);
+  const f = await harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: failingTogether });
   f.sim.addJobs(Array.from({ length: 4 }, () => ({ tags: ['cpu'] })));
   const before = Date.now();
   const result = await f.cli(['run-single'], { timeout: 170_000 });

@@ -3,17 +3,11 @@
 // fixed hour-long poll interval. No test waits a poll interval.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** A launch command that records itself and prints a job id; no status command, so it counts as in flight. */
 const recordingLaunch = (extra = '') => `
@@ -25,13 +19,7 @@ ${extra}
 const poll = 'adaptive = false\nfast_interval = 0.2';
 
 function startRun(f: LaunchFixture) {
-  const child = f.cli(['run', '-v'], { timeout: 400_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const lines = (prefix: string) => stderr.split('\n').filter((l) => l.startsWith(prefix));
+  const { child, lines } = harness.startRun(f, ['-v'], 400_000);
   return {
     child,
     cycles: () => lines('cycle pending='),
@@ -49,13 +37,12 @@ const recorded = (f: LaunchFixture): { jobIds: number[] }[] =>
   existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
 
 it('launches 1,000 pending jobs at most 50 per cycle, each job once, the next cycle after fast_interval', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: recordingLaunch(),
     interval: 3600,
     poll,
   });
-  fixtures.push(f);
   const jobs = f.sim.addJobs(Array.from({ length: 1000 }, () => ({ tags: ['cpu'] })));
   const run = startRun(f);
   await eventually(() => recorded(f).length === 1000, 300_000, '1,000 launches');
@@ -82,13 +69,12 @@ it('launches 1,000 pending jobs at most 50 per cycle, each job once, the next cy
 }, 420_000);
 
 it('stops at [launch] max_in_flight across cycles and then waits the poll interval, not fast_interval', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: recordingLaunch('max_in_flight = 120\nmax_launches_per_cycle = 50'),
     interval: 3600,
     poll,
   });
-  fixtures.push(f);
   f.sim.addJobs(Array.from({ length: 300 }, () => ({ tags: ['cpu'] })));
   const run = startRun(f);
   await eventually(

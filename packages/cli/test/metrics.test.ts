@@ -2,24 +2,12 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync } from '
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readTokens } from '@mr/runner-config';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
 import { parseProm, sumOf, sampleValue } from './prom-text.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
-
-async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
-  const f = await launchFixture(options);
-  fixtures.push(f);
-  return f;
-}
+const { fixture, startRun } = runHarness();
 
 /** A launch that records itself and prints an id the status command keeps listing (a batch job that waits). */
 const queuedLaunch = `
@@ -32,15 +20,9 @@ const N = 'gitlab_meta_runner_';
 
 /** Starts `run` (killed after the test) and waits for its metrics listener and `cycles` cycles. */
 async function runServingMetrics(f: LaunchFixture, cycles: number) {
-  const child = f.cli(['run'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
-  await eventually(() => /serving metrics url=(\S+)/.test(stderr), 60_000, 'the metrics listener');
-  const url = /serving metrics url=(\S+)/.exec(stderr)![1]!;
+  const { child, stderr, cycles: done } = startRun(f);
+  await eventually(() => /serving metrics url=(\S+)/.test(stderr()), 60_000, 'the metrics listener');
+  const url = /serving metrics url=(\S+)/.exec(stderr())![1]!;
   await eventually(() => done() >= cycles, 90_000, `${cycles} cycles`);
   return { child, url };
 }

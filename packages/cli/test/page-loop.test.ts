@@ -1,27 +1,19 @@
 // A GitLab (or a proxy in front of it) whose pending-jobs pages never end, through `run-single` and `run`:
 // the loop is found after a few requests, the cycle fails with a clear error, and `run` recovers once the
 // pages end again. Requests are counted in the simulator's request log.
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 const launch = `
 executable = "sh"
 args = ['-c', 'echo id-$$$$']
 `;
 
-async function fixture(): Promise<LaunchFixture> {
-  const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
-  fixtures.push(f);
-  return f;
+function fixture(): Promise<LaunchFixture> {
+  return harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch });
 }
 
 const jobListRequests = (f: LaunchFixture) => f.sim.requestCount('GET /projects/:id/jobs');
@@ -85,19 +77,17 @@ describe('pending-job pages that never end', () => {
     const f = await fixture();
     const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
     const fault = endless(f);
-    const run = f.cli(['run'], { timeout: 170_000 });
-    processes.push(run);
-    let stderr = '';
-    run.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const failures = () => stderr.split('\n').filter((l) => / repeats a page already read/.test(l)).length;
+    const { child: run, stderr } = harness.startRun(f);
+    const failures = () =>
+      stderr()
+        .split('\n')
+        .filter((l) => / repeats a page already read/.test(l)).length;
     await eventually(() => failures() >= 3, 60_000, 'three failed cycles');
     fault.remove();
     const failed = failures();
     const requests = fault.matched;
     await eventually(
-      () => /^cycle pending=1 matched=cpu:1 in_flight=1 launched=1/m.test(stderr),
+      () => /^cycle pending=1 matched=cpu:1 in_flight=1 launched=1/m.test(stderr()),
       60_000,
       'a launch',
     );
@@ -106,7 +96,7 @@ describe('pending-job pages that never end', () => {
     // Every failed cycle cost two requests (a cycle under way when the fault was removed may have made one).
     expect(requests - 2 * failed).toBeGreaterThanOrEqual(0);
     expect(requests - 2 * failed).toBeLessThanOrEqual(1);
-    expect(stderr.match(/ launched=1 /g)).toHaveLength(1);
+    expect(stderr().match(/ launched=1 /g)).toHaveLength(1);
     expect(f.sim.job(job!.id)?.status).toBe('pending');
   });
 });

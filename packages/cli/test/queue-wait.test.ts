@@ -1,17 +1,11 @@
 // Jobs that wait behind launches still queued in the batch system, through `gitlab-meta-runner run` and
 // `status`: the keep-alive that keeps the instance's runner online in GitLab, and the warnings about jobs
 // near GitLab's 1 h / 24 h limits.
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** A launch that stays queued: the status command keeps listing its id, with no state (queued). */
 const queuedLaunch = `
@@ -20,24 +14,15 @@ args = ['-c', 'echo id-$$$$ | tee -a "$$BATCH_DIR/alive"']
 status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
 `;
 
-function startRun(f: LaunchFixture) {
-  const child = f.cli(['run'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stderr: () => stderr };
-}
+const startRun = (f: LaunchFixture) => harness.startRun(f);
 
 describe('jobs waiting behind queued launches', () => {
   it("keeps the instance's runner online in GitLab while its jobs wait, so GitLab does not drop them", async () => {
-    const f = await launchFixture({
+    const f = await harness.fixture({
       instances: { cpu: { tags: ['cpu'] } },
       launch: queuedLaunch,
       poll: 'keep_alive = "0.5s"',
     });
-    fixtures.push(f);
     const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
     const runner = f.sim.runners()[0]!;
     const run = startRun(f);
@@ -63,8 +48,7 @@ describe('jobs waiting behind queued launches', () => {
   });
 
   it('warns in the log and in status about a job near the 1 h limit, naming the batch job it waits on', async () => {
-    const f = await launchFixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queuedLaunch });
-    fixtures.push(f);
+    const f = await harness.fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queuedLaunch });
     const [job] = f.sim.addJobs([{ tags: ['cpu'], createdAt: new Date(Date.now() - 50 * 60_000) }]);
     const run = startRun(f);
     const warning = new RegExp(

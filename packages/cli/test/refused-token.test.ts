@@ -2,17 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitLabClient } from '@mr/gitlab-api';
 import { readTokens, tokensFilePath } from '@mr/runner-config';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** A launch that records its instance and prints an id the status command keeps listing (a queued job). */
 const queuedLaunch = `
@@ -26,32 +20,19 @@ function launches(f: LaunchFixture): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
 
-function startRun(f: LaunchFixture) {
-  const child = f.cli(['run'], { timeout: 240_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    cycles: () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length,
-  };
-}
+const startRun = (f: LaunchFixture) => harness.startRun(f, [], 240_000);
 
 const refusal = (instance: string) =>
   new RegExp(`GitLab refuses the runner token of instance ${instance} .*gitlab-meta-runner configure`, 'g');
 
 describe('runner tokens GitLab refuses', { timeout: 300_000 }, () => {
   it('launches nothing for a deleted runner or a revoked token, says so once and in status, and resumes after configure', async () => {
-    const f = await launchFixture({
+    const f = await harness.fixture({
       instances: { cpu: { tags: ['cpu'] }, gpu: { tags: ['gpu'] } },
       launch: queuedLaunch,
       // Tokens with a known, distant expiry: `run` has nothing to renew, only the check can notice.
       simulator: { runnerTokenExpiresIn: 90 * 86_400 },
     });
-    fixtures.push(f);
     const tokens = await readTokens(tokensFilePath(f.dataDir, 'meta'));
     // cpu: the runner is deleted in GitLab. gpu: its token is reset by someone else, so ours is revoked.
     f.sim.removeRunner(tokens.cpu!.id);

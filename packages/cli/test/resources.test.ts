@@ -1,17 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTokens, tokensFilePath } from '@mr/runner-config';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** An instance with resources; resource runners idle for 30 s are deleted. */
 const flex = {
@@ -41,20 +35,11 @@ timeout = 30
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 
-function startRun(f: LaunchFixture) {
-  const child = f.cli(['run', '-v'], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stderr: () => stderr };
-}
+const startRun = (f: LaunchFixture) => harness.startRun(f, ['-v']);
 
 describe('per-job resources from job tags', () => {
   it('launches each resource set with its values through its own runner, refuses what the instance cannot give, and deletes idle resource runners', async () => {
-    const f = await launchFixture({ instances: { flex }, launch: sizedLaunch });
-    fixtures.push(f);
+    const f = await harness.fixture({ instances: { flex }, launch: sizedLaunch });
     const generated = join(f.dataDir, 'meta.gitlab-config.toml');
     const jobs = f.sim.addJobs([
       { tags: ['slurm'] },
@@ -147,11 +132,10 @@ describe('per-job resources from job tags', () => {
   }, 300_000);
 
   it('registers a resource runner again when GitLab refuses its token (the runner was deleted in GitLab)', async () => {
-    const f = await launchFixture({
+    const f = await harness.fixture({
       instances: { flex: { ...flex, extra: flex.extra.replace('"30s"', '"10m"') } },
       launch: sizedLaunch,
     });
-    fixtures.push(f);
     const [first] = f.sim.addJobs([{ tags: ['slurm', 'cpus=4'] }]);
     const run = startRun(f);
     await f.sim.waitFor(() => f.sim.job(first!.id)?.status === 'success', {
@@ -181,7 +165,7 @@ describe('per-job resources from job tags', () => {
       ...stderr.matchAll(/launch no longer counted: GitLab refuses its runner token .*batch_job=(\d+)/g),
     ].map((m) => Number(m[1]));
     expect(forgotten).toHaveLength(1);
-    processes.push({ kill: (signal) => process.kill(forgotten[0]!, signal) });
+    harness.killAfter({ kill: (signal) => process.kill(forgotten[0]!, signal) });
     expect(stderr).toMatch(/deleted a resource runner whose token GitLab refuses .*runner=flex\.cpus-4/);
     expect(stderr).not.toContain('GitLab refuses the runner token of instance');
     for (const token of [before.token, after.token]) expect(stderr).not.toContain(token);

@@ -1,23 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLockOwner } from '@mr/node-kit/lock';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
-
-async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
-  const f = await launchFixture(options);
-  fixtures.push(f);
-  return f;
-}
+const { fixture, startRun } = runHarness();
 
 /** bg-submit (a local batch system of the fixture) with a script that names the secret variable. */
 const launch = `
@@ -75,14 +63,8 @@ status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
 `;
     const f = await fixture({ instances: { cpu: { tags: ['cpu'] } }, launch: queued });
     f.sim.addJobs([{ tags: ['cpu'] }]);
-    const run = f.cli(['run'], { timeout: 110_000 });
-    processes.push(run);
-    let stderr = '';
-    run.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const cycles = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
-    await eventually(() => /^cycle .*launched=1/m.test(stderr), 60_000, 'the launch of run');
+    const { child: run, stderr, cycles } = startRun(f, [], 110_000);
+    await eventually(() => /^cycle .*launched=1/m.test(stderr()), 60_000, 'the launch of run');
     // A job no instance takes: run launches nothing for it, whenever it sees it.
     f.sim.addJobs([{ tags: ['arm'] }]);
     const lockFile = join(f.dataDir, 'meta.state.lock');
@@ -104,7 +86,7 @@ status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
     expect((await readLockOwner(lockFile))?.token).toBe(owner.token);
     run.kill('SIGTERM');
     expect((await run).exitCode).toBe(0);
-    expect(stderr).not.toContain('lost the launcher lock');
+    expect(stderr()).not.toContain('lost the launcher lock');
   });
 
   it('says it would launch nothing when no job is pending', async () => {

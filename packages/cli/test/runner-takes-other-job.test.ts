@@ -3,21 +3,14 @@
 // takes job A. Batch jobs start only when the test opens their gate, so the order is the test's, not luck's.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) {
-    // Gated batch jobs still waiting are opened so that they end (their runners find nothing and exit).
-    writeFileSync(join(f.env.BATCH_DIR!, 'go.all'), '');
-    await f.close();
-  }
+const harness = runHarness({
+  // Gated batch jobs still waiting are opened so that they end (their runners find nothing and exit).
+  beforeClose: (f) => writeFileSync(join(f.env.BATCH_DIR!, 'go.all'), ''),
 });
-afterAll(removeTempDirs);
 
 /** Like bg-submit, but the batch job waits until `$BATCH_DIR/go.<its id>` (or `go.all`) exists. */
 const gatedSubmit = `#!/bin/sh
@@ -38,7 +31,7 @@ const launches = (f: LaunchFixture): StateLaunch[] =>
   existsSync(f.stateFile) ? JSON.parse(readFileSync(f.stateFile, 'utf8')).launches : [];
 
 it('does not launch again for a job whose launch’s runner took another launch’s job', async () => {
-  const f = await launchFixture({
+  const f = await harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
     launch: `
 executable = "gated-submit"
@@ -49,17 +42,10 @@ exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_
 """
 `,
   });
-  fixtures.push(f);
   writeFileSync(join(f.binDir, 'gated-submit'), gatedSubmit);
   chmodSync(join(f.binDir, 'gated-submit'), 0o755);
   const jobs = f.sim.addJobs([{ tags: ['cpu'] }, { tags: ['cpu'] }, { tags: ['cpu'] }]).map((j) => j.id);
-  const run = f.cli(['run', '-v'], { timeout: 170_000 });
-  processes.push(run);
-  let stderr = '';
-  run.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const cycles = () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length;
+  const { child: run, stderr, cycles } = harness.startRun(f, ['-v']);
   await eventually(
     () => launches(f).filter((l) => l.batchJobId).length === 3,
     60_000,
@@ -75,7 +61,7 @@ exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_
   // Jobs 2 and 3 are still pending, and the two launches still waiting count for them.
   expect(f.sim.job(jobs[1]!)?.status).toBe('pending');
   expect(f.submitted()).toHaveLength(3);
-  expect(stderr).toMatch(/a launch that ended took another launch's job/);
+  expect(stderr()).toMatch(/a launch that ended took another launch's job/);
 
   writeFileSync(join(f.env.BATCH_DIR!, 'go.all'), '');
   await f.sim.waitFor(() => f.sim.jobs({ status: 'success' }).length === 3, { timeoutMs: 90_000 });

@@ -4,9 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach } from 'vitest';
-import { type FixtureOptions, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import type { LaunchFixture } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
 /** Runs a Slurm command; throws with its stderr when it fails. */
 export function slurm(command: string, args: string[]): string {
@@ -41,32 +40,14 @@ export const recordedLaunches = (f: LaunchFixture): { batchJobId?: string }[] =>
  * scancel of the fixture's batch jobs, fixture closed) and returns the functions that make them.
  */
 export function slurmRunHarness() {
-  const fixtures: LaunchFixture[] = [];
-  const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) p.kill('SIGKILL');
-    for (const f of fixtures.splice(0)) {
+  const harness = runHarness({
+    beforeClose: (f) => {
       for (const id of fixtureJobs(f).keys()) spawnSync('scancel', [id]);
-      await f.close();
-    }
+    },
   });
-  afterAll(removeTempDirs);
-
   return {
-    async fixture(options: FixtureOptions): Promise<LaunchFixture> {
-      const f = await launchFixture(options);
-      fixtures.push(f);
-      return f;
-    },
+    fixture: harness.fixture,
     /** `gitlab-meta-runner run` in the background, its stderr collected. */
-    startRun(f: LaunchFixture) {
-      const child = f.cli(['run'], { timeout: 170_000 });
-      processes.push(child);
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      return { child, stderr: () => stderr };
-    },
+    startRun: (f: LaunchFixture) => harness.startRun(f),
   };
 }

@@ -1,29 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { GitLabClient } from '@mr/gitlab-api';
 import { readTokens, tokensFilePath } from '@mr/runner-config';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** Trials of `configure` and `run-single` renewing the same token at once. */
 const TRIALS = Number(process.env.MR_RACE_TRIALS ?? 20);
 
 describe('token renewal by configure and run-single at the same time', { timeout: 900_000 }, () => {
   it(`leaves stored the token GitLab accepts, in each of ${TRIALS} trials`, async () => {
-    const f = await launchFixture({
+    const f = await harness.fixture({
       instances: { cpu: { tags: ['cpu'] } },
       launch: 'executable = "true"',
       // Every token expires within rotate_tokens_within: both commands renew it each time.
       simulator: { runnerTokenExpiresIn: 3600 },
       top: 'rotate_tokens_within = "2h"',
     });
-    fixtures.push(f);
     const tokensFile = tokensFilePath(f.dataDir, 'meta');
     const gitlab = new GitLabClient({ baseUrl: f.sim.url, token: f.sim.token });
     let lost = 0;

@@ -1,16 +1,10 @@
 // Thousands of pending jobs no instance can take, through `gitlab-meta-runner run` and `status`: the log
 // summarises them per reason, once per job (not every cycle), and `status` lists a bounded number.
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { eventually, type LaunchFixture, launchFixture } from './launch-fixture.js';
+import { expect, it } from 'vitest';
+import { eventually } from './launch-fixture.js';
+import { runHarness } from './run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
+const harness = runHarness();
 
 /** An instance with a declared resource: jobs asking for more are refused with the reason. */
 const flex = {
@@ -25,26 +19,20 @@ args = ['-c', 'echo id-$$$$']
 `;
 
 it('summarises 10,000 unmatched and refused jobs in a bounded number of log lines, once, and status lists a bounded number', async () => {
-  const f = await launchFixture({ instances: { flex }, launch, interval: 0.2 });
-  fixtures.push(f);
+  const f = await harness.fixture({ instances: { flex }, launch, interval: 0.2 });
   f.sim.addJobs([
     ...Array.from({ length: 4000 }, (_, i) => ({ name: `arm build ${i}`, tags: ['arm64'] })),
     ...Array.from({ length: 3000 }, () => ({ name: 'untagged', tags: [] })),
     // 3,000 jobs asking for 9 to 38 CPUs: 30 distinct reasons.
     ...Array.from({ length: 3000 }, (_, i) => ({ tags: ['slurm', `cpus=${9 + (i % 30)}`] })),
   ]);
-  const run = f.cli(['run'], { timeout: 400_000 });
-  processes.push(run);
-  let stderr = '';
-  run.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const cycles = () => stderr.split('\n').filter((l) => l.startsWith('cycle pending=')).length;
+  const { child: run, stderr, lines: startingWith } = harness.startRun(f, [], 400_000);
+  const cycles = () => startingWith('cycle pending=').length;
   await eventually(() => cycles() >= 4, 300_000, 'four cycles');
   run.kill('SIGTERM');
   expect((await run).exitCode).toBe(0);
 
-  const lines = stderr.split('\n').filter(Boolean);
+  const lines = stderr().split('\n').filter(Boolean);
   const warnings = lines.filter((l) => l.startsWith('warning: '));
   // Once, in the first cycle: one line per reason (the five most common reasons of refusal, then the rest).
   expect(warnings).toHaveLength(8);

@@ -1,25 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs, runCli } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type FixtureOptions,
-  type LaunchFixture,
-  launchFixture,
-} from '../../test/launch-fixture.js';
+import { runCli } from '@mr/test-support';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from '../../test/launch-fixture.js';
+import { runHarness } from '../../test/run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
-
-async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
-  const f = await launchFixture(options);
-  fixtures.push(f);
-  return f;
-}
+const { fixture } = runHarness();
 
 /** A launch command that records `<instance> <NUM_JOBS>` and prints a job id that the status command lists. */
 const recordingLaunch = `

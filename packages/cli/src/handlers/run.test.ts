@@ -1,42 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs } from '@mr/test-support';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type FixtureOptions,
-  type LaunchFixture,
-  launchFixture,
-} from '../../test/launch-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LaunchFixture } from '../../test/launch-fixture.js';
+import { runHarness } from '../../test/run-harness.js';
 
-const fixtures: LaunchFixture[] = [];
-const processes: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) p.kill('SIGKILL');
-  for (const f of fixtures.splice(0)) await f.close();
-});
-afterAll(removeTempDirs);
-
-async function fixture(options: FixtureOptions): Promise<LaunchFixture> {
-  const f = await launchFixture(options);
-  fixtures.push(f);
-  return f;
-}
-
-/** Starts `run` and collects its stderr as it comes. */
-function startRun(f: LaunchFixture, args: string[] = []) {
-  const child = f.cli(['run', ...args], { timeout: 170_000 });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    cycles: () => stderr.split('\n').filter((l) => l.startsWith('cycle ')).length,
-  };
-}
+const { fixture, startRun } = runHarness();
 
 /** The local batch system of the fixture: bg-submit runs the batch script in the background. */
 const localBatch = `
