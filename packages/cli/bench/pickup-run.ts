@@ -11,6 +11,8 @@ import { eventually, launchFixture } from '../test/launch-fixture.ts';
 import { quantile } from './stats.ts';
 
 const secret = 'bench-webhook-secret-0123456789';
+/** The longest a stage's jobs may take to end. */
+const RELAX_MS = 600_000;
 
 const launch = `
 executable = "sh"
@@ -29,7 +31,8 @@ secret = "$MR_WEBHOOK_SECRET"
 `;
 
 export interface Arrival {
-  kind: 'single' | 'burst';
+  /** The workload and its part: `single`, `burst`, `stages×5 first`, `stages×5 later`, ... */
+  kind: string;
   jobs: { id: number; createdAt: number }[];
 }
 
@@ -41,8 +44,15 @@ export interface Figures {
 
 export interface PickupRun {
   name: string;
-  /** Adds `count` pending jobs at once (one pipeline). */
-  add(kind: Arrival['kind'], count: number): Arrival;
+  /** Adds pending jobs at once (one pipeline), one per script (a job's `script:` lines); default `true`. */
+  add(kind: string, count: number, scripts?: readonly (readonly string[])[]): Arrival;
+  /**
+   * Adds the next stage: its jobs become pending the moment the last job of `previous` ends, as GitLab makes
+   * a stage's jobs pending when the stage before it completes. Resolves with them.
+   */
+  addAfter(previous: Arrival, kind: string, scripts: readonly (readonly string[])[]): Promise<Arrival>;
+  /** Resolves once every job of `arrival` ended. */
+  ended(arrival: Arrival): Promise<void>;
   /** When the launch command was called, once per launch (ms since the epoch). */
   launchTimes(): number[];
   /** Every job added so far was taken by a runner. */
@@ -120,13 +130,33 @@ export async function startPickupRun(variant: {
           .map(Number)
           .sort((a, b) => a - b)
       : [];
+  const add = (kind: string, count: number, scripts?: readonly (readonly string[])[]): Arrival => {
+    const jobs = f.sim.addJobs(
+      Array.from({ length: count }, (_, i) => ({ tags: ['cpu'], script: scripts?.[i] ?? ['true'] })),
+    );
+    added.push(...jobs);
+    return { kind, jobs: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt.getTime() })) };
+  };
   return {
     name: variant.name,
-    add(kind, count) {
-      const jobs = f.sim.addJobs(Array.from({ length: count }, () => ({ tags: ['cpu'], script: ['true'] })));
-      added.push(...jobs);
-      return { kind, jobs: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt.getTime() })) };
+    add,
+    addAfter(previous, kind, scripts) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const finished = previous.jobs.map((j) => f.sim.job(j.id)?.finishedAt?.getTime());
+          if (finished.some((t) => t === undefined)) return;
+          f.sim.off('change', check);
+          resolve(add(kind, scripts.length, scripts));
+        };
+        f.sim.on('change', check);
+        check();
+      });
     },
+    ended: (arrival) =>
+      f.sim.waitFor(() => arrival.jobs.every((j) => f.sim.job(j.id)?.finishedAt), {
+        timeoutMs: RELAX_MS,
+        description: `the end of jobs ${arrival.jobs.map((j) => j.id).join(', ')} in ${variant.name}`,
+      }),
     launchTimes,
     allTaken: () => added.every((j) => f.sim.job(j.id)?.startedAt),
     relaxed() {
@@ -175,10 +205,10 @@ export async function startPickupRun(variant: {
           const taken = f.sim.job(j.id)?.startedAt?.getTime();
           push(`${arrival.kind} pending-taken`, taken && (taken - j.createdAt) / 1000);
         }
-        if (arrival.kind === 'burst' && at.every((t) => t !== undefined)) {
+        if (arrival.jobs.length > 1 && at.every((t) => t !== undefined)) {
           const times = at as number[];
-          push('burst last-launch', (Math.max(...times) - arrival.jobs[0]!.createdAt) / 1000);
-          push('burst first-to-last-launch', (Math.max(...times) - Math.min(...times)) / 1000);
+          push(`${arrival.kind} last-launch`, (Math.max(...times) - arrival.jobs[0]!.createdAt) / 1000);
+          push(`${arrival.kind} first-to-last-launch`, (Math.max(...times) - Math.min(...times)) / 1000);
         }
       }
       if (variant.webhook) {

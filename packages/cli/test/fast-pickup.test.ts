@@ -18,6 +18,16 @@ args = ['-c', 'echo "$$0" >> "$$BATCH_DIR/launches"; echo id-$$$$ | tee -a "$$BA
 status_command = ['sh', '-c', 'cat "$$BATCH_DIR/alive" 2>/dev/null || true']
 `;
 
+/** A launch through the fixture's local batch system that runs the stand-in runner for one job. */
+const runnerLaunch = `
+executable = "bg-submit"
+status_command = ["bg-status"]
+stdin = """
+#!/bin/sh
+exec gitlab-runner run-single --config $CONFIG --runner $NAME --max-builds $NUM_JOBS --wait-timeout 1
+"""
+`;
+
 function fixture(options: Partial<FixtureOptions> = {}): Promise<LaunchFixture> {
   return harness.fixture({
     instances: { cpu: { tags: ['cpu'] } },
@@ -53,21 +63,101 @@ async function stop(run: ReturnType<typeof startRun>): Promise<void> {
 }
 
 describe('adaptive polling', () => {
-  it('polls soon after a launch, doubles the wait while the job waits, and relaxes to [poll] interval when idle', async () => {
+  it('polls soon after a launch, keeps polling while the launch is in flight, and relaxes to [poll] interval once nothing is', async () => {
     const f = await fixture({ interval: 3600, poll: 'fast_interval = 0.2' });
     const [job] = f.sim.addJobs([{ tags: ['cpu'] }]);
     const run = startRun(f);
-    await eventually(() => run.paces().some(([r]) => r === 'waiting'), 60_000, 'a cycle while the job waits');
+    // Past ten times fast_interval, the wait grows with the launch's age.
+    await eventually(
+      () => run.paces().some(([r, s]) => r === 'in-flight' && s > 0.2),
+      60_000,
+      'a slower cycle while the launch is in flight',
+    );
+    // The job goes and so does its batch job: nothing is pending or in flight.
     f.sim.removeJob(job!.id);
+    writeFileSync(join(f.env.BATCH_DIR!, 'alive'), '');
     await eventually(() => run.paces().some(([r]) => r === 'idle'), 60_000, 'an idle cycle');
     await stop(run);
     const paces = run.paces();
     expect(paces[0]).toEqual(['launched', 0.2]);
-    const waiting = paces.filter(([r]) => r === 'waiting').map(([, s]) => s);
-    expect(waiting[0]).toBe(0.4);
-    expect(waiting).toEqual([...waiting].sort((a, b) => a - b));
+    // A tenth of the launch's age, which grows: at least fast_interval, never the hour.
+    const inFlight = paces.filter(([r]) => r === 'in-flight').map(([, s]) => s);
+    expect(Math.min(...inFlight)).toBeGreaterThanOrEqual(0.2);
+    expect(inFlight).toEqual([...inFlight].sort((a, b) => a - b));
+    expect(Math.max(...inFlight)).toBeGreaterThan(0.2);
+    expect(Math.max(...inFlight)).toBeLessThan(60);
     expect(paces.at(-1)).toEqual(['idle', 3600]);
     expect(launches(f)).toHaveLength(1);
+  });
+
+  it('doubles the wait while a matched job waits and nothing is in flight', async () => {
+    // Every launch fails and backs off for an hour: the job stays pending with no launch in flight.
+    const f = await fixture({
+      interval: 3600,
+      poll: 'fast_interval = 0.2',
+      launch: `executable = "false"\nfailure_backoff = "1h"\n`,
+    });
+    f.sim.addJobs([{ tags: ['cpu'] }]);
+    const run = startRun(f);
+    await eventually(
+      () => run.paces().filter(([r]) => r === 'waiting').length >= 3,
+      60_000,
+      'cycles while the job waits',
+    );
+    await stop(run);
+    const paces = run.paces();
+    expect(paces[0]).toEqual(['new-jobs', 0.2]);
+    expect(paces.slice(1, 4)).toEqual([
+      ['waiting', 0.4],
+      ['waiting', 0.8],
+      ['waiting', 1.6],
+    ]);
+  });
+
+  it("launches the next stage of a pipeline soon after the previous stage's runner ran its job, with an hour-long interval", async () => {
+    // The runner runs the job until the test opens the gate: long after the poll that followed the launch.
+    const f = await fixture({
+      interval: 3600,
+      poll: 'fast_interval = 0.2',
+      launch: runnerLaunch,
+    });
+    const gate = join(f.dir, 'gate');
+    const [first] = f.sim.addJobs([
+      { tags: ['cpu'], stage: 'build', script: [`while [ ! -e '${gate}' ]; do sleep 0.05; done`] },
+    ]);
+    const run = startRun(f);
+    await f.sim.waitFor(() => f.sim.job(first!.id)?.status === 'running', {
+      timeoutMs: 60_000,
+      description: 'the runner to take the first stage',
+    });
+    // A cycle saw nothing pending while the runner runs the job, and decided when to poll next.
+    await eventually(
+      () => {
+        const lines = run.stderr().split('\n');
+        const seen = lines.findIndex((l) => l.startsWith('cycle pending=0'));
+        return seen >= 0 && lines.slice(seen).some((l) => l.startsWith('next poll'));
+      },
+      60_000,
+      'a cycle after the runner took its job',
+    );
+    // The first stage ends; GitLab makes the next stage pending at that moment, before its runner exits.
+    let second: number | undefined;
+    const nextStage = () => {
+      if (f.sim.job(first!.id)?.status !== 'success') return;
+      f.sim.off('change', nextStage);
+      second = f.sim.addJobs([{ tags: ['cpu'], stage: 'test', script: ['true'] }])[0]!.id;
+    };
+    f.sim.on('change', nextStage);
+    writeFileSync(gate, '');
+    await f.sim.waitFor(() => second !== undefined && f.sim.job(second)?.status === 'success', {
+      timeoutMs: 60_000,
+      description: 'a runner for the next stage',
+    });
+    await eventually(() => run.paces().at(-1)?.[0] === 'idle', 60_000, 'an idle cycle at the end');
+    await stop(run);
+    expect(f.submitted()).toHaveLength(2);
+    expect(run.paces().some(([r]) => r === 'in-flight')).toBe(true);
+    expect(run.paces().at(-1)).toEqual(['idle', 3600]);
   });
 
   it('keeps the fixed interval of the original with adaptive = false', async () => {

@@ -32,6 +32,13 @@ export function inFlightLaunches(
   }));
 }
 
+/** How long ago the youngest launch in flight was launched (ms); undefined when none is in flight. */
+export function youngestLaunchAge(state: LaunchState, now: Date): number | undefined {
+  const times = state.launches.map((l) => Date.parse(l.launchedAt)).filter((t) => !Number.isNaN(t));
+  if (times.length === 0) return undefined;
+  return Math.max(0, now.getTime() - Math.max(...times));
+}
+
 /** How long a `starting` launch whose command is gone and whose Slurm job was not found still counts. */
 export const START_GRACE_MS = 10_000;
 

@@ -2,6 +2,7 @@ import { redactText as redact } from '@mr/node-kit/redact';
 import type { CycleResult } from './cycle-result.js';
 import type { CycleTrigger } from './cycle-trigger.js';
 import { LauncherError } from './errors.js';
+import { youngestLaunchAge } from './in-flight.js';
 import type { LauncherCore } from './launcher-core.js';
 import { type PaceSettings, PollPacer, type RateLimitSnapshot } from './poll-pace.js';
 
@@ -61,6 +62,7 @@ export async function pollLoop(
       deferred: result?.deferred ?? 0,
       newMatched: matched.filter((id) => !seen.has(id)).length,
       matchedPending: matched.length,
+      inFlightForMs: youngestLaunchAge(core.state, core.now()),
       failed: result === undefined,
       rateLimit: options.rateLimit?.(),
       now: new Date(),

@@ -52,15 +52,37 @@ describe('PollPacer', () => {
     ]);
   });
 
+  it('polls at a tenth of the youngest launch age while launches are in flight, between fast_interval and the interval', () => {
+    const pacer = new PollPacer({ intervalMs: 30_000, adaptive: true, fastMs: 2000 });
+    const inFlight = (ms: number, more: Partial<PaceInput> = {}) =>
+      pacer.next({ ...quiet, inFlightForMs: ms, ...more });
+    expect(inFlight(5000)).toEqual({ delayMs: 2000, reason: 'in-flight' });
+    expect(inFlight(45_000)).toEqual({ delayMs: 4500, reason: 'in-flight' });
+    expect(inFlight(3_600_000)).toEqual({ delayMs: 30_000, reason: 'in-flight' });
+    // Launches and new jobs still poll at fast_interval; jobs waiting behind launches follow the launches.
+    expect(inFlight(45_000, { launched: 1 })).toEqual({ delayMs: 2000, reason: 'launched' });
+    expect(inFlight(45_000, { newMatched: 1, matchedPending: 1 })).toEqual({
+      delayMs: 2000,
+      reason: 'new-jobs',
+    });
+    expect(inFlight(45_000, { matchedPending: 1 })).toEqual({ delayMs: 4500, reason: 'in-flight' });
+    // Nothing in flight any more: idle at once.
+    expect(pacer.next(quiet)).toEqual({ delayMs: 30_000, reason: 'idle' });
+  });
+
   it('never polls faster than the interval when fast_interval is above it', () => {
     const pacer = new PollPacer({ intervalMs: 200, adaptive: true, fastMs: 2000 });
     expect(pacer.next({ ...quiet, launched: 1 })).toEqual({ delayMs: 200, reason: 'launched' });
   });
 
-  it('waits for the quota reset when RateLimit-Remaining runs low', () => {
+  it('waits for the quota reset when RateLimit-Remaining runs low, launches in flight or not', () => {
     const pacer = new PollPacer({ intervalMs: 30_000, adaptive: true, fastMs: 2000 });
     const rateLimit = { limit: 2000, remaining: 150, resetAt: new Date(now.getTime() + 45_000), seenAt: now };
     expect(pacer.next({ ...quiet, launched: 1, rateLimit })).toEqual({
+      delayMs: 45_000,
+      reason: 'rate-limit',
+    });
+    expect(pacer.next({ ...quiet, inFlightForMs: 5000, rateLimit })).toEqual({
       delayMs: 45_000,
       reason: 'rate-limit',
     });

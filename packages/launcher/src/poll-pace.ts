@@ -26,6 +26,11 @@ export interface PaceInput {
   newMatched: number;
   /** Pending jobs matched to an instance. */
   matchedPending: number;
+  /**
+   * How long ago the youngest launch still in flight (its command still starting, or its batch job queued or
+   * running) was launched, ms; undefined when none is in flight.
+   */
+  inFlightForMs?: number | undefined;
   /** The cycle failed (GitLab or a batch system did not answer). */
   failed?: boolean;
   rateLimit?: RateLimitSnapshot | undefined;
@@ -37,6 +42,7 @@ export type PaceReason =
   | 'more-to-launch'
   | 'launched'
   | 'new-jobs'
+  | 'in-flight'
   | 'waiting'
   | 'idle'
   | 'failed'
@@ -49,6 +55,12 @@ export interface PaceDecision {
 
 /** Below this share of `RateLimit-Limit` left (and at most this many requests), polls slow down. */
 export const RATE_LIMIT_LOW_SHARE = 0.1;
+/**
+ * While launches are in flight, the wait is this share of the youngest one's age: a runner that ends lets the
+ * next stage of its pipeline become pending, and that stage then waits at most this share of how long the
+ * runner's launch took (plus one cycle), between `fastMs` and `intervalMs`.
+ */
+export const IN_FLIGHT_SHARE = 0.1;
 /** Headers older than this say nothing about the current window (GitLab's windows are one minute). */
 const RATE_LIMIT_FRESH_MS = 120_000;
 /** The longest wait for a quota reset; beyond it the next poll comes anyway (GitLab answers 429 then). */
@@ -63,7 +75,9 @@ export function rateLimitLow(rate: RateLimitSnapshot | undefined, now: Date): bo
 
 /**
  * Decides the wait before the next poll. Adaptive: `fastMs` right after launches or new matched jobs; while
- * matched jobs stay pending the wait doubles up to `intervalMs`; `intervalMs` when no matched job is pending.
+ * launches are in flight a tenth of the youngest one's age ({@link IN_FLIGHT_SHARE}), between `fastMs` and
+ * `intervalMs`; else, while matched jobs stay pending, the wait doubles up to `intervalMs`; `intervalMs`
+ * when nothing is pending or in flight.
  * When GitLab's RateLimit-Remaining runs low, at least `intervalMs` and up to the quota's reset. Without
  * `adaptive`: always `intervalMs`, as the original launcher. Either way, `fastMs` when the cycle left planned
  * launches for the next one (the original would have made them all in that cycle).
@@ -89,6 +103,14 @@ export class PollPacer {
     else if (input.failed) decision = { delayMs: Math.max(this.fastMs, this.#previousMs), reason: 'failed' };
     else if (input.launched > 0) decision = { delayMs: this.fastMs, reason: 'launched' };
     else if (input.newMatched > 0) decision = { delayMs: this.fastMs, reason: 'new-jobs' };
+    else if (input.inFlightForMs !== undefined)
+      decision = {
+        delayMs: Math.min(
+          intervalMs,
+          Math.max(this.fastMs, Math.round(input.inFlightForMs * IN_FLIGHT_SHARE)),
+        ),
+        reason: 'in-flight',
+      };
     else if (input.matchedPending > 0)
       decision = { delayMs: Math.min(intervalMs, this.#previousMs * 2), reason: 'waiting' };
     else decision = { delayMs: intervalMs, reason: 'idle' };

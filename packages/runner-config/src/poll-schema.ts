@@ -48,20 +48,20 @@ export const pollSchema = doc(
       type: 'duration',
       expected: 'a duration greater than 0: a number of seconds, or a string like "30s", "2m"',
       description:
-        "Time between two requests for the project's pending jobs while nothing happens. Must be greater than 0. With `adaptive` (the default) the launcher polls sooner after launches and while matched jobs wait; with `adaptive = false` it polls at exactly this interval, as the original did.",
+        "Time between two requests for the project's pending jobs while nothing happens. Must be greater than 0. With `adaptive` (the default) the launcher polls sooner after launches, while launches are in flight and while matched jobs wait; with `adaptive = false` it polls at exactly this interval, as the original did.",
       example: 30,
     }),
     adaptive: doc(z.boolean().prefault(true), {
       type: 'boolean',
       added: true,
       description:
-        'Poll again after `fast_interval` when a cycle launched something or found a matched job it had not seen, then double the wait up to `interval` while matched jobs stay pending; poll at `interval` when idle; wait longer when GitLab says (RateLimit-Remaining) that few requests are left. False: a fixed `interval`.',
+        "Poll again after `fast_interval` when a cycle launched something or found a matched job it had not seen; while launches are queued or running, after a tenth of the youngest one's age (at least `fast_interval`, at most `interval`), so that the next stage of a pipeline is seen soon after the runner of the stage before it ends; with nothing in flight, double the wait up to `interval` while matched jobs stay pending; poll at `interval` when idle; wait longer when GitLab says (RateLimit-Remaining) that few requests are left. False: a fixed `interval`.",
     }),
     fast_interval: doc(duration({ positive: true, timer: true }).prefault('2s'), {
       type: 'duration',
       added: true,
       description:
-        'The shortest time between two polls with `adaptive`: the wait right after launches or new matched jobs. Values above `interval` are lowered to it.',
+        'The shortest time between two polls with `adaptive`: the wait right after launches or new matched jobs, and while the youngest launch in flight is less than ten times this old. Values above `interval` are lowered to it.',
     }),
     keep_alive: doc(duration({ positive: true, timer: true }).prefault('30m'), {
       type: 'duration',
